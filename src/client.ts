@@ -1,0 +1,161 @@
+import { pixmuxError, toPixmuxError } from './errors/create-error.js';
+import { emitter, type EventListener } from './events.js';
+import { normalizeImage } from './image/input.js';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image/limits.js';
+import { safeLogger, type Logger } from './logger.js';
+import type { CallState } from './policy/call-state.js';
+import { DEFAULT_RETRY, type RetryOptions } from './policy/retry-options.js';
+import { summarize } from './policy/run-provider.js';
+import { runCall } from './policy/run.js';
+import type { Provider } from './provider/define-provider.js';
+import { createRegistry } from './provider/registry.js';
+import { generateRequestSchema, removeBackgroundRequestSchema, restoreFaceRequestSchema } from './request/schemas.js';
+import { validate } from './request/validate.js';
+import type {
+  CallOptions,
+  GenerateRequest,
+  ImageInput,
+  NormalizedRequest,
+  Operation,
+  PixmuxResult,
+  RemoveBackgroundRequest,
+  RestoreFaceRequest,
+} from './types.js';
+import { createDeadline } from './util/deadline.js';
+import { PixmuxError } from './errors/pixmux-error.js';
+import type { PixmuxImage } from './image/pixmux-image.js';
+
+export interface PixmuxOptions {
+  /** The backends, built with provider factories or `defineProvider`. Ids must be unique. */
+  providers: Provider[];
+  /** Retries at one provider before moving on. @default { retries: 2, minDelayMs: 500, maxDelayMs: 8000, factor: 2, jitter: 0.25, maxRetryAfterMs: 60000 } */
+  retry?: RetryOptions;
+  /** Default deadline of a whole call, retries and fallbacks included. @default 120_000 */
+  timeoutMs?: number;
+  /** Limits on input images and downloads. @default { maxBytes: 25 MB, maxPixels: 50 MP, maxDownloadBytes: 50 MB, downloadTimeoutMs: 30000 } */
+  limits?: ImageLimits;
+  /** Receives a typed event for every decision: attempts, retries, fallbacks, the end of each call. Keys are never included. */
+  onEvent?: EventListener;
+  /** Where pixmux logs; `console` fits. @default silent */
+  logger?: Partial<Logger>;
+  /** fetch used to download input images and result URLs. @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+export interface Pixmux {
+  /**
+   * Generates images from a prompt.
+   * @example
+   * const { images } = await px.generate({ prompt: 'a red bicycle on a white background', size: '1024x1024' });
+   */
+  generate(request: GenerateRequest): Promise<PixmuxResult>;
+  /**
+   * Cuts the subject out of a photo.
+   * @example
+   * const { images } = await px.removeBackground({ image: './photo.jpg' });
+   */
+  removeBackground(request: RemoveBackgroundRequest): Promise<PixmuxResult>;
+  /**
+   * Restores the faces in a photo.
+   * @example
+   * const { images } = await px.restoreFace({ image: bytes, fidelity: 0.7 });
+   */
+  restoreFace(request: RestoreFaceRequest): Promise<PixmuxResult>;
+  /** The configured provider ids, in order. */
+  readonly providers: string[];
+  /** Releases every provider's resources (worker threads, sockets). */
+  dispose(): Promise<void>;
+}
+
+/** A typed failure that is not just the echo of the call's own abort. */
+function isTyped(thrown: unknown): boolean {
+  return PixmuxError.isInstance(thrown) && thrown.code !== 'provider_error';
+}
+
+const MEDIA_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
+
+/** The requested format is a wish the provider may not honour; say so rather than drop it silently. */
+function formatWarnings(operation: Operation, request: NormalizedRequest, images: PixmuxImage[]): string[] {
+  const wanted = MEDIA_TYPES[request.format];
+  const other = images.find((image) => image.mediaType !== wanted);
+  return other ? [`${operation}: asked for ${request.format}, the provider returned ${other.mediaType}`] : [];
+}
+
+export const DEFAULT_TIMEOUT_MS = 120_000;
+
+let callCounter = 0;
+
+/**
+ * Creates a client over one or more providers.
+ * @example
+ * const px = createPixmux({ providers: [openaiCompatible({ baseURL: 'http://gpu-box:8000/v1' })] });
+ */
+export function createPixmux(options: PixmuxOptions): Pixmux {
+  if (typeof options !== 'object' || options === null) throw pixmuxError('invalid_request', 'createPixmux: options must be an object');
+  const entries = createRegistry(options.providers);
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const limits = { ...DEFAULT_IMAGE_LIMITS, ...options.limits };
+  const logger = safeLogger(options.logger);
+  const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  async function call(operation: Operation, raw: CallOptions, normalize: (signal: AbortSignal) => Promise<NormalizedRequest>): Promise<PixmuxResult> {
+    const callId = `px_${Date.now().toString(36)}_${(callCounter++).toString(36)}`;
+    const emit = emitter(options.onEvent, callId, operation);
+    const startedAt = Date.now();
+    const deadline = createDeadline(raw.timeoutMs ?? defaultTimeoutMs, raw.signal);
+    const state: CallState = { callId, operation, deadline, retry, limits, logger, emit, fetch: options.fetch, providerOptions: raw.providerOptions ?? {} };
+    try {
+      const request = await normalize(deadline.signal);
+      const result = await runCall(entries, request, raw.providers, state);
+      const totalMs = Date.now() - startedAt;
+      emit({ type: 'call.finished', ok: true, provider: result.provider, costUsd: result.costUsd, durationMs: totalMs });
+      return { ...result, warnings: [...result.warnings, ...formatWarnings(operation, request, result.images)], timings: { totalMs } };
+    } catch (thrown) {
+      const error = deadline.signal.aborted && !isTyped(thrown) ? toPixmuxError(deadline.signal.reason) : toPixmuxError(thrown);
+      const costUsd = (error.attempts ?? []).reduce((total, attempt) => total + (attempt.costUsd ?? 0), 0);
+      emit({ type: 'call.finished', ok: false, costUsd, durationMs: Date.now() - startedAt, error: summarize(error) });
+      throw error;
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  async function readImage(image: ImageInput, signal: AbortSignal) {
+    return normalizeImage(image, { limits, signal, fetch: options.fetch });
+  }
+
+  return {
+    providers: [...entries.keys()],
+    generate(request) {
+      return call('generate', request ?? {}, async () => {
+        const valid = validate(generateRequestSchema, request, 'generate');
+        return {
+          prompt: valid.prompt,
+          negativePrompt: valid.negativePrompt,
+          size: valid.size,
+          aspectRatio: valid.aspectRatio,
+          n: valid.n ?? 1,
+          seed: valid.seed,
+          format: valid.format ?? 'png',
+          model: valid.model,
+          providerOptions: {},
+        };
+      });
+    },
+    removeBackground(request) {
+      return call('removeBackground', request ?? {}, async (signal) => {
+        const valid = validate(removeBackgroundRequestSchema, request, 'removeBackground');
+        return { image: await readImage(valid.image as ImageInput, signal), format: valid.format ?? 'png', model: valid.model, providerOptions: {} };
+      });
+    },
+    restoreFace(request) {
+      return call('restoreFace', request ?? {}, async (signal) => {
+        const valid = validate(restoreFaceRequestSchema, request, 'restoreFace');
+        return { image: await readImage(valid.image as ImageInput, signal), fidelity: valid.fidelity ?? 0.5, format: valid.format ?? 'png', model: valid.model, providerOptions: {} };
+      });
+    },
+    async dispose() {
+      await Promise.allSettled([...entries.values()].map((entry) => entry.provider.dispose?.()));
+    },
+  };
+}

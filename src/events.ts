@@ -1,0 +1,46 @@
+import type { PixmuxErrorCode } from './errors/codes.js';
+import { redactDeep } from './errors/redact.js';
+import type { Operation, SkipReason } from './types.js';
+
+interface EventBase {
+  /** Identifies one call across its events. */
+  callId: string;
+  operation: Operation;
+  /** Milliseconds since the epoch. */
+  at: number;
+}
+
+export interface ErrorSummary {
+  code: PixmuxErrorCode;
+  message: string;
+  status?: number;
+}
+
+/** Everything `onEvent` receives: a typed trace of each decision a call makes. */
+export type PixmuxEvent =
+  | (EventBase & { type: 'call.started'; candidates: string[] })
+  | (EventBase & { type: 'provider.skipped'; provider: string; reason: SkipReason; detail?: string })
+  | (EventBase & { type: 'attempt.started'; provider: string; try: number })
+  | (EventBase & { type: 'attempt.ended'; provider: string; try: number; ok: boolean; durationMs: number; error?: ErrorSummary })
+  | (EventBase & { type: 'retry.scheduled'; provider: string; retry: number; delayMs: number; error: ErrorSummary })
+  | (EventBase & { type: 'fallback'; from: string; error: ErrorSummary })
+  | (EventBase & { type: 'call.finished'; ok: boolean; provider?: string; costUsd: number; durationMs: number; error?: ErrorSummary });
+
+export type PixmuxEventType = PixmuxEvent['type'];
+
+/** Distributes the `Omit` over the union, so each event keeps its own fields. */
+export type EventInput = PixmuxEvent extends infer E ? (E extends PixmuxEvent ? Omit<E, 'callId' | 'operation' | 'at'> : never) : never;
+
+export type EventListener = (event: PixmuxEvent) => void;
+
+/** Calls the listener with a redacted copy; a listener that throws never breaks a call. */
+export function emitter(listener: EventListener | undefined, callId: string, operation: Operation): (event: EventInput) => void {
+  if (!listener) return () => {};
+  return (event) => {
+    try {
+      listener(redactDeep({ ...event, callId, operation, at: Date.now() } as PixmuxEvent));
+    } catch {
+      // Listeners are observers; their failures are theirs.
+    }
+  };
+}

@@ -1,0 +1,87 @@
+import { pixmuxError, toPixmuxError } from '../errors/create-error.js';
+import { PixmuxError } from '../errors/pixmux-error.js';
+import { combineSignals } from '../util/signals.js';
+
+export interface DownloadOptions {
+  /** Largest body accepted, in bytes. */
+  maxBytes: number;
+  /** Timeout for this download alone. */
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  fetch?: typeof fetch | undefined;
+  /** Who asked, for error messages. */
+  provider?: string | undefined;
+  /** The code for a failed download: input images are `invalid_image`, results `bad_response`. */
+  failureCode?: 'invalid_image' | 'bad_response';
+}
+
+/** Downloads a URL into memory with a size cap and a timeout; never buffers more than `maxBytes`. */
+export async function downloadBytes(url: string, options: DownloadOptions): Promise<{ bytes: Uint8Array; contentType: string | undefined }> {
+  const failureCode = options.failureCode ?? 'bad_response';
+  const where = options.provider ? `${options.provider}: ` : '';
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(pixmuxError('timeout', `${where}download of ${describeUrl(url)} took over ${options.timeoutMs} ms`, { provider: options.provider, retryable: true })), options.timeoutMs);
+  const signal = combineSignals([options.signal, timeout.signal]);
+  try {
+    const response = await (options.fetch ?? fetch)(url, { signal, redirect: 'follow' });
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => {});
+      throw pixmuxError(failureCode, `${where}download of ${describeUrl(url)} failed with HTTP ${response.status}`, {
+        provider: options.provider,
+        status: response.status,
+        retryable: response.status >= 500 || response.status === 429,
+      });
+    }
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (declared > options.maxBytes) {
+      await response.body?.cancel().catch(() => {});
+      throw tooLarge(url, options, where);
+    }
+    const bytes = await readCapped(response, options.maxBytes, () => tooLarge(url, options, where));
+    return { bytes, contentType: response.headers.get('content-type') ?? undefined };
+  } catch (error) {
+    if (PixmuxError.isInstance(error)) throw error;
+    if (signal.aborted && PixmuxError.isInstance(signal.reason)) throw signal.reason;
+    throw toPixmuxError(error, options.provider);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readCapped(response: Response, maxBytes: number, onTooLarge: () => Error): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw onTooLarge();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+function tooLarge(url: string, options: DownloadOptions, where: string) {
+  return pixmuxError('image_too_large', `${where}download of ${describeUrl(url)} is over the ${options.maxBytes}-byte limit`, { provider: options.provider });
+}
+
+/** The URL without its query string, which may carry a signature. */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return 'the URL';
+  }
+}

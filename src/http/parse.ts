@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+import { pixmuxError } from '../errors/create-error.js';
+
+/**
+ * Reads a successful response as JSON and checks it against the vendor's (minimal) schema.
+ * Anything unparseable or off-schema is a `bad_response`, never an empty success.
+ */
+export async function parseJsonResponse<Schema extends z.ZodType>(response: Response, schema: Schema, provider: string): Promise<z.output<Schema>> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw pixmuxError('provider_error', `${provider}: the response body could not be read`, { provider, retryable: true, cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw pixmuxError('bad_response', `${provider} returned a body that is not JSON (${text.length} bytes)`, { provider, status: response.status });
+  }
+  return parseWith(schema, json, provider);
+}
+
+/** Checks already-parsed data against a schema; a mismatch is a `bad_response` naming the first wrong field. */
+export function parseWith<Schema extends z.ZodType>(schema: Schema, data: unknown, provider: string): z.output<Schema> {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
+  throw pixmuxError('bad_response', `${provider} returned an unexpected response: ${field} ${issue?.message ?? 'is invalid'}`, { provider });
+}
+
+/** Reads a successful response as image bytes; an empty body is a `bad_response`. */
+export async function readImageResponse(response: Response, provider: string): Promise<{ bytes: Uint8Array; mediaType: string | undefined }> {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.byteLength === 0) throw pixmuxError('bad_response', `${provider} returned an empty image`, { provider });
+  return { bytes, mediaType: response.headers.get('content-type')?.split(';')[0] ?? undefined };
+}

@@ -1,0 +1,22 @@
+// The public surface of pixmux: the client, the provider contract, errors, and the helpers providers are built from.
+export { createPixmux, DEFAULT_TIMEOUT_MS, type Pixmux, type PixmuxOptions } from './client.js';
+export { defineProvider, isProvider, type Provider } from './provider/define-provider.js';
+export { resolveApiKey, readEnv, type CommonProviderOptions } from './provider/common-options.js';
+export { PixmuxError, type PixmuxErrorOptions } from './errors/pixmux-error.js';
+export { ERROR_CODES, isRetryableCode, isRetryableStatus, type PixmuxErrorCode } from './errors/codes.js';
+export { pixmuxError, errorFromHttp, toPixmuxError, codeForHttpFailure, describeErrorBody, type HttpFailure, type VendorErrorMapper } from './errors/create-error.js';
+export { redact, registerSecret } from './errors/redact.js';
+export { PixmuxImage } from './image/pixmux-image.js';
+export { sniffImage, type SniffedImage, type SniffResult } from './image/sniff.js';
+export { bytesToBase64, base64ToBytes } from './image/base64.js';
+export { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image/limits.js';
+export { createHttpClient, errorFromResponse, DEFAULT_REQUEST_TIMEOUT_MS, type HttpClientOptions } from './http/client.js';
+export { parseJsonResponse, parseWith, readImageResponse } from './http/parse.js';
+export { downloadBytes, type DownloadOptions } from './http/download.js';
+export { retryAfterFromHeaders } from './http/retry-after.js';
+export { DEFAULT_RETRY, retryDelay, type RetryOptions } from './policy/retry-options.js';
+export { priceToUsd, lookupPrice, type Price, type PriceUsage } from './pricing.js';
+export { sleep, combineSignals } from './util/signals.js';
+export type { PixmuxEvent, PixmuxEventType, EventListener, ErrorSummary } from './events.js';
+export type { Logger } from './logger.js';
+export type * from './types.js';

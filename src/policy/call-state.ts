@@ -1,0 +1,21 @@
+import type { EventInput } from '../events.js';
+import type { ImageLimits } from '../image/limits.js';
+import type { Logger } from '../logger.js';
+import type { Deadline } from '../util/deadline.js';
+import type { Operation } from '../types.js';
+import type { RetryOptions } from './retry-options.js';
+
+/** What every step of one call shares: its identity, deadline, settings and trace. */
+export interface CallState {
+  callId: string;
+  operation: Operation;
+  deadline: Deadline;
+  retry: Required<RetryOptions>;
+  limits: Required<ImageLimits>;
+  logger: Logger;
+  emit(event: EventInput): void;
+  /** The caller's `providerOptions`, keyed by provider id; each provider's request gets its own. */
+  providerOptions: Record<string, Record<string, unknown>>;
+  /** Used to download result URLs. */
+  fetch: typeof fetch | undefined;
+}

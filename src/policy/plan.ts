@@ -1,0 +1,59 @@
+import { pixmuxError } from '../errors/create-error.js';
+import type { ProviderEntry } from '../provider/registry.js';
+import type { Attempt, NormalizedRequest, Operation, SkipReason } from '../types.js';
+
+export interface Plan {
+  /** Providers to try, in order. */
+  candidates: ProviderEntry[];
+  /** Providers passed over, with the reason. */
+  skipped: Array<{ provider: string; reason: SkipReason; detail?: string }>;
+}
+
+/**
+ * Chooses the providers for one call: those named by the call (in its order) or all of the client's
+ * (in the listed order), keeping those that implement the operation, accept the request and have credentials.
+ */
+export function planCall(entries: ReadonlyMap<string, ProviderEntry>, operation: Operation, request: NormalizedRequest, selection: readonly string[] | undefined): Plan {
+  const ordered = selection ? select(entries, selection) : [...entries.values()];
+  const plan: Plan = { candidates: [], skipped: [] };
+  for (const entry of ordered) {
+    const { provider } = entry;
+    const skip = (reason: SkipReason, detail?: string) => plan.skipped.push({ provider: provider.id, reason, ...(detail ? { detail } : {}) });
+    if (!provider.operations[operation]) {
+      skip('unsupported', `${provider.id} does not implement ${operation}`);
+      continue;
+    }
+    const supported = safeSupports(entry, operation, request);
+    if (supported !== true) {
+      skip('unsupported', supported);
+      continue;
+    }
+    if (provider.hasCredentials && !provider.hasCredentials()) {
+      skip('missing_credentials', `${provider.id} has no API key`);
+      continue;
+    }
+    plan.candidates.push(entry);
+  }
+  return plan;
+}
+
+function select(entries: ReadonlyMap<string, ProviderEntry>, selection: readonly string[]): ProviderEntry[] {
+  return selection.map((id) => {
+    const entry = entries.get(id);
+    if (!entry) throw pixmuxError('invalid_request', `providers: unknown provider "${id}" (configured: ${[...entries.keys()].join(', ')})`);
+    return entry;
+  });
+}
+
+function safeSupports(entry: ProviderEntry, operation: Operation, request: NormalizedRequest): true | string {
+  try {
+    const answer = entry.provider.supports?.(operation, request) ?? true;
+    return answer === true ? true : typeof answer === 'string' && answer.length > 0 ? answer : `${entry.provider.id} cannot run this request`;
+  } catch (error) {
+    return `${entry.provider.id}.supports threw: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+export function skippedAttempt(skip: Plan['skipped'][number]): Attempt {
+  return { provider: skip.provider, ok: false, skipped: skip.reason, ...(skip.detail ? { detail: skip.detail } : {}), durationMs: 0 };
+}

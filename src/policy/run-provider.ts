@@ -1,0 +1,163 @@
+import pRetry from 'p-retry';
+import { toPixmuxError } from '../errors/create-error.js';
+import type { PixmuxError } from '../errors/pixmux-error.js';
+import type { ErrorSummary } from '../events.js';
+import { downloadBytes } from '../http/download.js';
+import { toPixmuxImage } from '../image/output.js';
+import type { PixmuxImage } from '../image/pixmux-image.js';
+import type { ProviderEntry } from '../provider/registry.js';
+import type { NormalizedGenerateRequest, NormalizedRequest, ProviderContext, ProviderResult } from '../types.js';
+import { raceSignal, sleep } from '../util/signals.js';
+import type { CallState } from './call-state.js';
+import { retryDelay } from './retry-options.js';
+
+/** What one provider produced for a call, all chunks and retries included. */
+export interface ProviderRun {
+  images: PixmuxImage[];
+  model: string | undefined;
+  /** Billed (or, failing that, estimated) dollars. */
+  costUsd: number;
+  warnings: string[];
+  metadata: Record<string, unknown>;
+  tries: number;
+}
+
+/** A provider's failure, with what it billed before failing. */
+export interface ProviderFailure {
+  error: PixmuxError;
+  costUsd: number;
+  tries: number;
+}
+
+/**
+ * Runs one provider for a call: `n` split into bounded chunks, each chunk through the provider's
+ * concurrency limit and the retry loop, all inside the call's deadline.
+ */
+export async function runProvider(entry: ProviderEntry, request: NormalizedRequest, call: CallState): Promise<ProviderRun> {
+  const own = { ...request, providerOptions: call.providerOptions[entry.provider.id] ?? {} };
+  const chunks = splitRequest(entry, own, call);
+  const run: ProviderRun = { images: [], model: undefined, costUsd: 0, warnings: [], metadata: {}, tries: 0 };
+  const settled = await Promise.allSettled(chunks.map((chunk) => runChunk(entry, chunk, call, run)));
+  const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failure) {
+    const error = toPixmuxError(failure.reason, entry.provider.id);
+    throw Object.assign(error, { failure: { costUsd: run.costUsd, tries: run.tries } });
+  }
+  for (const outcome of settled) {
+    if (outcome.status !== 'fulfilled') continue;
+    const result = outcome.value;
+    const images = (result.images ?? []).map((image) => toPixmuxImage(image, entry.provider.id));
+    run.images.push(...images);
+    run.model ??= result.model;
+    run.warnings.push(...(result.warnings ?? []));
+    Object.assign(run.metadata, result.metadata);
+  }
+  return run;
+}
+
+/** Reads the billed cost and tries from an error thrown by `runProvider`. */
+export function failureOf(error: PixmuxError): { costUsd: number; tries: number } {
+  return (error as PixmuxError & { failure?: { costUsd: number; tries: number } }).failure ?? { costUsd: 0, tries: 1 };
+}
+
+async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: CallState, run: ProviderRun): Promise<ProviderResult> {
+  const { provider } = entry;
+  const signal = call.deadline.signal;
+  const operation = provider.operations[call.operation] as (req: NormalizedRequest, ctx: ProviderContext) => Promise<ProviderResult>;
+  const once = async (tryNumber: number): Promise<ProviderResult> => {
+    run.tries += 1;
+    const warnings: string[] = [];
+    const context = createContext(entry, call, tryNumber, warnings);
+    const startedAt = Date.now();
+    call.emit({ type: 'attempt.started', provider: provider.id, try: tryNumber });
+    try {
+      if (signal.aborted) throw signal.reason;
+      const result = await raceSignal(Promise.resolve().then(() => operation(request, context)), signal);
+      if (!result || !Array.isArray(result.images) || result.images.length === 0) {
+        throw toPixmuxError(Object.assign(new Error('returned no images'), { name: 'EmptyResult' }), provider.id);
+      }
+      // Recognise the bytes now, so a bad image is retried or failed over like any other bad response.
+      result.images = result.images.map((image) => toPixmuxImage(image, provider.id));
+      run.costUsd += result.costUsd ?? provider.price?.(call.operation, request) ?? 0;
+      call.emit({ type: 'attempt.ended', provider: provider.id, try: tryNumber, ok: true, durationMs: Date.now() - startedAt });
+      return { ...result, warnings: [...warnings, ...(result.warnings ?? [])] };
+    } catch (thrown) {
+      const error = signal.aborted && !isOwnFailure(thrown) ? toPixmuxError(signal.reason) : toPixmuxError(thrown, provider.id);
+      call.emit({ type: 'attempt.ended', provider: provider.id, try: tryNumber, ok: false, durationMs: Date.now() - startedAt, error: summarize(error) });
+      throw error;
+    }
+  };
+  return raceSignal(
+    entry.limit(() =>
+      pRetry(once, {
+        retries: call.retry.retries,
+        minTimeout: 0,
+        maxTimeout: 0,
+        factor: 1,
+        randomize: false,
+        signal,
+        shouldRetry: ({ error }) => toPixmuxError(error).retryable && !signal.aborted,
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          const failure = toPixmuxError(error);
+          if (!failure.retryable || retriesLeft === 0 || signal.aborted) return;
+          const delayMs = retryDelay(attemptNumber, failure.retryAfterMs, call.retry);
+          // A wait longer than the cap, or past the deadline, is better spent on the next provider.
+          if (delayMs === undefined || delayMs >= call.deadline.remainingMs()) throw failure;
+          call.emit({ type: 'retry.scheduled', provider: provider.id, retry: attemptNumber, delayMs, error: summarize(failure) });
+          call.logger.debug(`${provider.id}: retry ${attemptNumber} in ${delayMs} ms after ${failure.code}`);
+          await sleep(delayMs, signal);
+        },
+      }),
+    ),
+    signal,
+  );
+}
+
+/** Errors the provider raised itself (a typed pixmux error that is not about the abort) keep their code. */
+function isOwnFailure(thrown: unknown): boolean {
+  const error = toPixmuxError(thrown);
+  return error.code !== 'aborted' && error.code !== 'timeout' && error.code !== 'provider_error';
+}
+
+function createContext(entry: ProviderEntry, call: CallState, attempt: number, warnings: string[]): ProviderContext {
+  const signal = call.deadline.signal;
+  const id = entry.provider.id;
+  return {
+    provider: id,
+    operation: call.operation,
+    signal,
+    remainingMs: () => call.deadline.remainingMs(),
+    http: entry.http.extend({ signal }),
+    download: async (url) => {
+      const { bytes, contentType } = await downloadBytes(url, {
+        maxBytes: call.limits.maxDownloadBytes,
+        timeoutMs: Math.min(call.limits.downloadTimeoutMs, Math.max(1, call.deadline.remainingMs())),
+        signal,
+        fetch: entry.provider.http?.fetch ?? call.fetch,
+        provider: id,
+        failureCode: 'bad_response',
+      });
+      return { bytes, ...(contentType ? { mediaType: contentType } : {}) };
+    },
+    warn: (message) => warnings.push(message),
+    logger: call.logger,
+    attempt,
+  };
+}
+
+/** Splits `generate` with `n` above the provider's per-call maximum into chunks; seeds advance so chunks differ. */
+function splitRequest(entry: ProviderEntry, request: NormalizedRequest, call: CallState): NormalizedRequest[] {
+  if (call.operation !== 'generate') return [request];
+  const generate = request as NormalizedGenerateRequest;
+  const perCall = entry.provider.maxImagesPerCall ?? 1;
+  if (generate.n <= perCall) return [request];
+  const chunks: NormalizedGenerateRequest[] = [];
+  for (let done = 0; done < generate.n; done += perCall) {
+    chunks.push({ ...generate, n: Math.min(perCall, generate.n - done), seed: generate.seed === undefined ? undefined : (generate.seed + done) % 4_294_967_296 });
+  }
+  return chunks;
+}
+
+export function summarize(error: PixmuxError): ErrorSummary {
+  return { code: error.code, message: error.message, ...(error.status !== undefined ? { status: error.status } : {}) };
+}

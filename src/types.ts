@@ -1,0 +1,225 @@
+import type { KyInstance } from 'ky';
+import type { PixmuxErrorCode } from './errors/codes.js';
+import type { PixmuxImage } from './image/pixmux-image.js';
+import type { Logger } from './logger.js';
+
+/** The three operations pixmux offers. */
+export type Operation = 'generate' | 'removeBackground' | 'restoreFace';
+
+/** Where a provider sits in the fallback order: local first, then cheap APIs, then premium ones. */
+export type Tier = 'local' | 'cheap' | 'premium';
+
+/** Output image formats. */
+export type ImageFormat = 'png' | 'jpeg' | 'webp';
+
+/**
+ * An input image: bytes (`Uint8Array`, `Buffer`, `ArrayBuffer`), a `Blob`, a data URL, a base64 string,
+ * an `http(s)` URL (downloaded with a size cap and a timeout), or, in Node, a file path or `file:` URL.
+ */
+export type ImageInput = Uint8Array | ArrayBuffer | Blob | string | URL;
+
+/** Options every operation takes. */
+export interface CallOptions {
+  /** Aborts the call and everything it has in flight. */
+  signal?: AbortSignal;
+  /** One deadline for the whole call, retries, polling and fallbacks included. @default 120_000 (the client's `timeoutMs`) */
+  timeoutMs?: number;
+  /** Only these provider ids are considered, in this order of preference. */
+  providers?: string[];
+  /** Options passed through to one provider, keyed by provider id. */
+  providerOptions?: Record<string, Record<string, unknown>>;
+  /** Model id for the provider (each provider has a current default). */
+  model?: string;
+  /** Format of the output image. @default 'png' */
+  format?: ImageFormat;
+}
+
+export interface GenerateRequest extends CallOptions {
+  /** What to draw. Required, not empty. */
+  prompt: string;
+  /** What to keep out of the image, where the provider supports it. */
+  negativePrompt?: string;
+  /** `'1024x1024'` or `{ width, height }`. Providers round to the nearest size they support and warn. */
+  size?: string | { width: number; height: number };
+  /** `'16:9'` and the like; used when `size` is not given. */
+  aspectRatio?: string;
+  /** Number of images, 1..10. @default 1 */
+  n?: number;
+  /** Seed for reproducible output, where the provider supports one. */
+  seed?: number;
+}
+
+export interface RemoveBackgroundRequest extends CallOptions {
+  /** The photo to cut out. */
+  image: ImageInput;
+}
+
+export interface RestoreFaceRequest extends CallOptions {
+  /** The photo whose faces to restore. */
+  image: ImageInput;
+  /** 0 favours quality, 1 favours faithfulness to the input (CodeFormer's `w`). @default 0.5 */
+  fidelity?: number;
+}
+
+/** An input image after normalisation: bytes recognised by their signature, dimensions read from the header. */
+export interface InputImage {
+  bytes: Uint8Array;
+  mediaType: string;
+  width: number;
+  height: number;
+}
+
+/** What a provider's `generate` receives: the validated request, sizes resolved. */
+export interface NormalizedGenerateRequest {
+  prompt: string;
+  negativePrompt: string | undefined;
+  /** Resolved width and height when the caller gave a size. */
+  size: { width: number; height: number } | undefined;
+  aspectRatio: string | undefined;
+  n: number;
+  seed: number | undefined;
+  format: ImageFormat;
+  model: string | undefined;
+  providerOptions: Record<string, unknown>;
+}
+
+export interface NormalizedRemoveBackgroundRequest {
+  image: InputImage;
+  format: ImageFormat;
+  model: string | undefined;
+  providerOptions: Record<string, unknown>;
+}
+
+export interface NormalizedRestoreFaceRequest {
+  image: InputImage;
+  fidelity: number;
+  format: ImageFormat;
+  model: string | undefined;
+  providerOptions: Record<string, unknown>;
+}
+
+export interface NormalizedRequests {
+  generate: NormalizedGenerateRequest;
+  removeBackground: NormalizedRemoveBackgroundRequest;
+  restoreFace: NormalizedRestoreFaceRequest;
+}
+
+export type NormalizedRequest = NormalizedRequests[Operation];
+
+/** One image a provider returns: raw bytes (the core recognises the type) or a ready `PixmuxImage`. */
+export interface ProviderImage {
+  bytes: Uint8Array;
+  mediaType?: string;
+}
+
+/** What a provider operation resolves to. */
+export interface ProviderResult {
+  images: Array<ProviderImage | PixmuxImage>;
+  /** The model that actually ran. */
+  model?: string;
+  /** The billed cost in USD, when the vendor reports it; otherwise the core uses `price()`. */
+  costUsd?: number;
+  /** Options the provider could not honour, and anything else the caller should know. */
+  warnings?: string[];
+  /** Extra facts for the caller (for the local provider: `device`). */
+  metadata?: Record<string, unknown>;
+}
+
+/** Everything a provider operation gets besides the request. */
+export interface ProviderContext {
+  /** The provider's id. */
+  provider: string;
+  operation: Operation;
+  /** Aborts when the caller aborts or the call's deadline passes. Pass it to every request and wait. */
+  signal: AbortSignal;
+  /** Milliseconds left before the call's deadline. */
+  remainingMs(): number;
+  /** The provider's HTTP client (ky): base URL, headers, error mapping and this call's signal already applied. */
+  http: KyInstance;
+  /** Downloads an image the vendor returned as a URL, with the client's size cap, inside the deadline. */
+  download(url: string): Promise<ProviderImage>;
+  /** Records a warning on the result. */
+  warn(message: string): void;
+  logger: Logger;
+  /** 1 for the first try, 2 for the first retry, and so on. */
+  attempt: number;
+}
+
+export type ProviderOperation<Op extends Operation> = (request: NormalizedRequests[Op], context: ProviderContext) => Promise<ProviderResult>;
+
+/** In-flight, queued and limit: what the fallback policy reads to decide whether to spill. */
+export interface Capacity {
+  inFlight: number;
+  queued: number;
+  limit: number;
+  /** The expected wait for a new call, when the provider can estimate it. */
+  expectedWaitMs?: number;
+}
+
+/** The provider contract: built-in providers and a team's own are written the same way. */
+export interface ProviderDefinition {
+  /** Unique within one client. */
+  id: string;
+  /** @default 'cheap' */
+  tier?: Tier;
+  operations: { [Op in Operation]?: ProviderOperation<Op> };
+  /** `true` when the provider can run this request, otherwise the reason it cannot. */
+  supports?: (operation: Operation, request: NormalizedRequest) => true | string;
+  /** The estimated USD cost of this call, before it runs. */
+  price?: (operation: Operation, request: NormalizedRequest) => number | undefined;
+  /** Current load; without it the core reports its own concurrency bound. */
+  capacity?: () => Capacity;
+  /** Most calls in flight at this provider from one client. @default 8 */
+  maxConcurrency?: number;
+  /** Most images one `generate` call returns; larger `n` is split into bounded calls. @default 1 */
+  maxImagesPerCall?: number;
+  /** False when the provider has no credentials; the policy then passes it over. @default () => true */
+  hasCredentials?: () => boolean;
+  /** Options for the provider's HTTP client. */
+  http?: ProviderHttpOptions;
+  /** Releases resources (worker threads, sockets). */
+  dispose?: () => Promise<void>;
+}
+
+export interface ProviderHttpOptions {
+  baseURL?: string;
+  headers?: Record<string, string>;
+  fetch?: typeof fetch;
+  /** Refines the status → code mapping with the vendor's own signals. */
+  mapError?: import('./errors/create-error.js').VendorErrorMapper;
+  /** Timeout of one HTTP request, retried as a `timeout`. @default 120_000 */
+  requestTimeoutMs?: number;
+}
+
+/** The record of one provider tried or passed over during a call. */
+export interface Attempt {
+  provider: string;
+  model?: string;
+  ok: boolean;
+  /** Why the provider was passed over without being called. */
+  skipped?: SkipReason;
+  /** Detail for a skip, such as the provider's own reason for `unsupported`. */
+  detail?: string;
+  error?: { code: PixmuxErrorCode; message: string; status?: number };
+  /** How many times the provider was called (1 + retries). */
+  tries?: number;
+  durationMs: number;
+  costUsd?: number;
+}
+
+export type SkipReason = 'unsupported' | 'circuit_open' | 'over_budget' | 'saturated' | 'missing_credentials' | 'not_selected';
+
+/** The result of every operation. */
+export interface PixmuxResult {
+  images: PixmuxImage[];
+  /** The provider that produced the images. */
+  provider: string;
+  model: string | undefined;
+  /** What the call cost, summed over every attempt that billed. */
+  costUsd: number;
+  warnings: string[];
+  attempts: Attempt[];
+  timings: { totalMs: number };
+  /** Extra facts from the provider (the local provider reports `device`). */
+  metadata: Record<string, unknown>;
+}

@@ -1,0 +1,32 @@
+import { pixmuxError } from '../errors/create-error.js';
+import { PixmuxError } from '../errors/pixmux-error.js';
+
+/** One call's deadline and abort signal together. `dispose` clears the timer so nothing outlives the call. */
+export interface Deadline {
+  signal: AbortSignal;
+  remainingMs(): number;
+  dispose(): void;
+}
+
+export function createDeadline(timeoutMs: number, callerSignal: AbortSignal | undefined): Deadline {
+  const controller = new AbortController();
+  const endsAt = Date.now() + timeoutMs;
+  const timer = setTimeout(() => controller.abort(pixmuxError('timeout', `The call did not finish within its ${timeoutMs} ms deadline`, { retryable: false })), timeoutMs);
+  const onCallerAbort = () => controller.abort(abortedError(callerSignal!.reason));
+  if (callerSignal?.aborted) onCallerAbort();
+  else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+  return {
+    signal: controller.signal,
+    remainingMs: () => Math.max(0, endsAt - Date.now()),
+    dispose() {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+    },
+  };
+}
+
+function abortedError(reason: unknown): PixmuxError {
+  if (PixmuxError.isInstance(reason) && (reason.code === 'aborted' || reason.code === 'timeout')) return reason;
+  const detail = reason instanceof Error && reason.message && reason.name !== 'AbortError' ? `: ${reason.message}` : '';
+  return pixmuxError('aborted', `The call was aborted by its signal${detail}`, { retryable: false, cause: reason instanceof Error ? reason : undefined });
+}
