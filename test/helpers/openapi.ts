@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv2020 from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 
@@ -87,11 +86,8 @@ export function validateRequestBody(specFile: string, method: string, path: stri
   const pointer = requestBodyPointer(spec.document, method, path, contentType);
   const isForm = contentType !== 'application/json';
   const key = `${isForm ? 'form' : 'json'} ${pointer}`;
-  let validate = spec.validators.get(key);
-  if (!validate) {
-    validate = (isForm ? spec.ajv.form : spec.ajv.json).compile({ $ref: `spec#${pointer}` });
-    spec.validators.set(key, validate);
-  }
+  const validate = spec.validators.get(key) ?? (isForm ? spec.ajv.form : spec.ajv.json).compile({ $ref: `spec#${pointer}` });
+  spec.validators.set(key, validate);
   const data = isForm ? formToObject(body) : structuredClone(body);
   const errors = validate(data) ? [] : describeErrors(validate.errors ?? []);
   if (options.rejectUnknownFields ?? true) {
@@ -120,7 +116,8 @@ export function requestContentTypes(specFile: string, method: string, path: stri
 
 function makeAjv(document: Json, coerceTypes: boolean): Ajv2020 {
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false, coerceTypes: coerceTypes ? 'array' : false, discriminator: false });
-  const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+  // ajv-formats is CommonJS: under NodeNext its default import is the module object.
+  const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
   addFormats(ajv);
   for (const format of ['binary', 'byte', 'int32', 'int64', 'float', 'double', 'password']) ajv.addFormat(format, true);
   ajv.addSchema(document, 'spec');
