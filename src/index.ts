@@ -14,6 +14,7 @@ export { createHttpClient, errorFromResponse, DEFAULT_REQUEST_TIMEOUT_MS, type H
 export { parseJsonResponse, parseWith, readImageResponse } from './http/parse.js';
 export { downloadBytes, type DownloadOptions } from './http/download.js';
 export { retryAfterFromHeaders } from './http/retry-after.js';
+export { pollJob, cancelQuietly, DEFAULT_POLL, type PollJobOptions, type PollStep } from './http/poll.js';
 export { DEFAULT_RETRY, retryDelay, type RetryOptions } from './policy/retry-options.js';
 export { priceToUsd, lookupPrice, type Price, type PriceUsage } from './pricing.js';
 export { sleep, combineSignals } from './util/signals.js';
