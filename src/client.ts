@@ -102,7 +102,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
     const callId = `px_${Date.now().toString(36)}_${(callCounter++).toString(36)}`;
     const emit = emitter(options.onEvent, callId, operation);
     const startedAt = Date.now();
-    const deadline = createDeadline(raw.timeoutMs ?? defaultTimeoutMs, raw.signal);
+    const deadline = createDeadline(raw.timeoutMs, raw.signal, defaultTimeoutMs);
     const state: CallState = { callId, operation, deadline, retry, limits, logger, emit, fetch: options.fetch, providerOptions: raw.providerOptions ?? {} };
     try {
       const request = await normalize(deadline.signal);

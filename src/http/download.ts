@@ -25,7 +25,7 @@ export async function downloadBytes(url: string, options: DownloadOptions): Prom
   try {
     const response = await (options.fetch ?? fetch)(url, { signal, redirect: 'follow' });
     if (!response.ok) {
-      await response.body?.cancel().catch(() => {});
+      discard(response.body);
       throw pixmuxError(failureCode, `${where}download of ${describeUrl(url)} failed with HTTP ${response.status}`, {
         provider: options.provider,
         status: response.status,
@@ -34,7 +34,7 @@ export async function downloadBytes(url: string, options: DownloadOptions): Prom
     }
     const declared = Number(response.headers.get('content-length') ?? NaN);
     if (declared > options.maxBytes) {
-      await response.body?.cancel().catch(() => {});
+      discard(response.body);
       throw tooLarge(url, options, where);
     }
     const bytes = await readCapped(response, options.maxBytes, () => tooLarge(url, options, where));
@@ -58,7 +58,8 @@ async function readCapped(response: Response, maxBytes: number, onTooLarge: () =
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
+      // Never await a cancel: some stream implementations only settle it once the producer finishes.
+      reader.cancel().catch(() => {});
       throw onTooLarge();
     }
     chunks.push(value);
@@ -70,6 +71,11 @@ async function readCapped(response: Response, maxBytes: number, onTooLarge: () =
     offset += chunk.byteLength;
   }
   return out;
+}
+
+/** Releases a body we will not read, without waiting on it. */
+function discard(body: ReadableStream<Uint8Array> | null): void {
+  body?.cancel().catch(() => {});
 }
 
 function tooLarge(url: string, options: DownloadOptions, where: string) {

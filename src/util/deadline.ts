@@ -8,7 +8,10 @@ export interface Deadline {
   dispose(): void;
 }
 
-export function createDeadline(timeoutMs: number, callerSignal: AbortSignal | undefined): Deadline {
+export function createDeadline(requestedMs: unknown, signal: unknown, fallbackMs: number): Deadline {
+  // The request is validated after the deadline starts; bad values here fall back so validation can name them.
+  const timeoutMs = typeof requestedMs === 'number' && requestedMs > 0 && Number.isFinite(requestedMs) ? requestedMs : fallbackMs;
+  const callerSignal = typeof AbortSignal !== 'undefined' && signal instanceof AbortSignal ? signal : undefined;
   const controller = new AbortController();
   const endsAt = Date.now() + timeoutMs;
   const timer = setTimeout(() => controller.abort(pixmuxError('timeout', `The call did not finish within its ${timeoutMs} ms deadline`, { retryable: false })), timeoutMs);
