@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Smoke test of the packed package, as a user gets it: `npm pack`, install the tarball into a fresh
+// project, then `import` and `require` the root and every provider subpath, and make real calls
+// against a local stub server. Exits non-zero, loudly, on the first failure.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const work = mkdtempSync(join(tmpdir(), 'pixmux-smoke-'));
+const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+/** A one-route stub of an OpenAI-compatible server: 200 with a PNG, or 401 for the "bad" model. */
+const STUB_SERVER = `
+const http = require('node:http');
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+exports.startStub = () => new Promise((resolve) => {
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const json = JSON.parse(body || '{}');
+      res.setHeader('content-type', 'application/json');
+      if (req.url !== '/v1/images/generations') { res.statusCode = 404; return res.end('{}'); }
+      if (json.model === 'bad') { res.statusCode = 401; return res.end(JSON.stringify({ error: { message: 'bad key' } })); }
+      res.end(JSON.stringify({ data: [{ b64_json: PNG }] }));
+    });
+  });
+  server.listen(0, '127.0.0.1', () => resolve({ url: 'http://127.0.0.1:' + server.address().port + '/v1', close: () => server.close() }));
+});
+exports.nativeLoaded = () => process.report.getReport().sharedObjects.filter((file) => /onnxruntime|sharp|libvips/i.test(file));
+`;
+
+function calls(label) {
+  return `
+  const stub = await startStub();
+  try {
+    const px = createPixmux({ providers: [openaiCompatible({ baseURL: stub.url, model: 'm', apiKey: 'smoke-key-123456' })] });
+    const result = await px.generate({ prompt: 'smoke' });
+    if (result.images[0].width !== 1 || result.images[0].mediaType !== 'image/png') throw new Error('${label}: unexpected image ' + JSON.stringify(result.images[0]));
+    const error = await px.generate({ prompt: 'smoke', model: 'bad' }).then(() => null, (e) => e);
+    if (!PixmuxError.isInstance(error) || error.attempts[0].error.code !== 'auth') throw new Error('${label}: expected a typed auth failure, got ' + error);
+    if (JSON.stringify(error).includes('smoke-key-123456')) throw new Error('${label}: the key leaked into an error');
+    const native = nativeLoaded();
+    if (native.length > 0) throw new Error('${label}: importing pixmux loaded native code: ' + native.join(', '));
+    console.log('smoke: ${label} ok (generate, typed error, no native code loaded)');
+  } finally {
+    stub.close();
+  }`;
+}
+
+function esmProbe(subpaths) {
+  return `import { createRequire } from 'node:module';
+import { createPixmux, PixmuxError } from 'pixmux';
+import { openaiCompatible } from 'pixmux/providers/openai-compatible';
+const { startStub, nativeLoaded } = createRequire(import.meta.url)('./stub.cjs');
+for (const subpath of ${JSON.stringify(subpaths)}) {
+  const module = await import('pixmux/' + subpath.slice(2));
+  if (Object.keys(module).length === 0) throw new Error('ESM import of pixmux/' + subpath.slice(2) + ' exported nothing');
+}
+${calls('ESM import')}
+`;
+}
+
+function cjsProbe(subpaths) {
+  return `const { createPixmux, PixmuxError } = require('pixmux');
+const { openaiCompatible } = require('pixmux/providers/openai-compatible');
+const { startStub, nativeLoaded } = require('./stub.cjs');
+for (const subpath of ${JSON.stringify(subpaths)}) {
+  const module = require('pixmux/' + subpath.slice(2));
+  if (Object.keys(module).length === 0) throw new Error('CJS require of pixmux/' + subpath.slice(2) + ' exported nothing');
+}
+(async () => {
+${calls('CJS require')}
+})().catch((error) => { console.error(error); process.exit(1); });
+`;
+}
+
+try {
+  const tarball = join(work, run('npm', ['pack', '--silent', '--pack-destination', work], root).trim().split('\n').at(-1));
+  console.log(`smoke: packed ${tarball}`);
+  const app = join(work, 'app');
+  execFileSync('mkdir', ['-p', app]);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'smoke-app', private: true, version: '0.0.0' }));
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], app);
+  console.log('smoke: installed the tarball into a fresh project');
+
+  const subpaths = Object.keys(pkg.exports).filter((key) => key.startsWith('./providers/'));
+  writeFileSync(join(app, 'stub.cjs'), STUB_SERVER);
+  writeFileSync(join(app, 'probe.mjs'), esmProbe(subpaths));
+  writeFileSync(join(app, 'probe.cjs'), cjsProbe(subpaths));
+  process.stdout.write(run(process.execPath, ['probe.mjs'], app));
+  process.stdout.write(run(process.execPath, ['probe.cjs'], app));
+  console.log('smoke: passed');
+} catch (error) {
+  console.error(`smoke: FAILED: ${error instanceof Error ? error.message : error}`);
+  process.exitCode = 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
