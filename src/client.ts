@@ -22,6 +22,15 @@ import type {
   RestoreFaceRequest,
 } from './types.js';
 import { createDeadline } from './util/deadline.js';
+import { createBudgetGate } from './budget/budget-gate.js';
+import type { BudgetOptions } from './budget/types.js';
+import { cacheKey } from './cache/key.js';
+import { resolveCache } from './cache/resolve.js';
+import { readCached, writeCached } from './cache/result-cache.js';
+import type { CacheOptions, CacheStore } from './cache/types.js';
+import { CircuitBreaker, type CircuitOptions } from './circuit/circuit-breaker.js';
+import { LoadTracker } from './policy/load.js';
+import { resolvePolicy, validatePolicy, type PolicyOptions } from './policy/policy-options.js';
 import { PixmuxError } from './errors/pixmux-error.js';
 import type { PixmuxImage } from './image/pixmux-image.js';
 
@@ -40,6 +49,14 @@ export interface PixmuxOptions {
   logger?: Partial<Logger>;
   /** fetch used to download input images and result URLs. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** Which provider runs a call: order, spill, what moves on, hedging. @default { order: 'tier', spill: { maxQueue: 8, maxWaitMs: 2000 }, fallbackOn: { contentPolicy: false } } */
+  policy?: PolicyOptions;
+  /** Per-provider circuit breakers, or `false` for none. @default { failureThreshold: 5, cooldownMs: 30000, credentialCooldownMs: 300000 } */
+  circuit?: CircuitOptions | false;
+  /** Per-call cap and period limits, with the store that counts spend. @default no limits */
+  budget?: BudgetOptions;
+  /** The result cache: `{ memory: { maxEntries } }`, `{ dir }`, `{ store }`, a store, or `false`. @default false */
+  cache?: CacheOptions | CacheStore;
 }
 
 export interface Pixmux {
@@ -97,19 +114,56 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
   const limits = { ...DEFAULT_IMAGE_LIMITS, ...options.limits };
   const logger = safeLogger(options.logger);
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const clientPolicy = validatePolicy(options.policy, 'createPixmux');
+  const circuit = options.circuit === false ? undefined : new CircuitBreaker(options.circuit ?? {});
+  const budget = createBudgetGate(options.budget);
+  const cache = resolveCache(options.cache);
+  const load = new LoadTracker();
 
   async function call(operation: Operation, raw: CallOptions, normalize: (signal: AbortSignal) => Promise<NormalizedRequest>): Promise<PixmuxResult> {
     const callId = `px_${Date.now().toString(36)}_${(callCounter++).toString(36)}`;
     const emit = emitter(options.onEvent, callId, operation);
     const startedAt = Date.now();
     const deadline = createDeadline(raw.timeoutMs, raw.signal, defaultTimeoutMs);
-    const state: CallState = { callId, operation, deadline, retry, limits, logger, emit, fetch: options.fetch, providerOptions: raw.providerOptions ?? {} };
+    const state: CallState = {
+      callId,
+      operation,
+      deadline,
+      retry,
+      limits,
+      logger,
+      emit,
+      fetch: options.fetch,
+      providerOptions: raw.providerOptions ?? {},
+      policy: resolvePolicy(clientPolicy, undefined),
+      keepSelectionOrder: false,
+      maxCostUsd: undefined,
+      circuit,
+      budget,
+      load,
+    };
     try {
       const request = await normalize(deadline.signal);
-      const result = await runCall(entries, request, raw.providers, state);
+      // Validated with the request above: the call's own policy, order and cap.
+      state.policy = resolvePolicy(clientPolicy, raw.policy);
+      state.keepSelectionOrder = raw.providers !== undefined && raw.policy?.order === undefined;
+      state.maxCostUsd = raw.maxCostUsd;
+      const key = cache && raw.cache !== false ? await cacheKey(operation, request, state.providerOptions) : undefined;
+      if (cache && key) {
+        const hit = await readCached(cache, key, logger);
+        if (hit) {
+          const totalMs = Date.now() - startedAt;
+          emit({ type: 'cache.hit', key, provider: hit.provider });
+          emit({ type: 'call.finished', ok: true, provider: hit.provider, costUsd: 0, durationMs: totalMs });
+          return { ...hit, timings: { totalMs } };
+        }
+      }
+      const ran = await runCall(entries, request, raw.providers, state);
+      const result = { ...ran, warnings: [...ran.warnings, ...formatWarnings(operation, request, ran.images)] };
+      if (cache && key && (await writeCached(cache, key, result, logger))) emit({ type: 'cache.stored', key });
       const totalMs = Date.now() - startedAt;
       emit({ type: 'call.finished', ok: true, provider: result.provider, costUsd: result.costUsd, durationMs: totalMs });
-      return { ...result, warnings: [...result.warnings, ...formatWarnings(operation, request, result.images)], timings: { totalMs } };
+      return { ...result, timings: { totalMs } };
     } catch (thrown) {
       const error = deadline.signal.aborted && !isTyped(thrown) ? toPixmuxError(deadline.signal.reason) : toPixmuxError(thrown);
       const costUsd = (error.attempts ?? []).reduce((total, attempt) => total + (attempt.costUsd ?? 0), 0);

@@ -24,6 +24,16 @@ export type PixmuxEvent =
   | (EventBase & { type: 'attempt.ended'; provider: string; try: number; ok: boolean; durationMs: number; error?: ErrorSummary })
   | (EventBase & { type: 'retry.scheduled'; provider: string; retry: number; delayMs: number; error: ErrorSummary })
   | (EventBase & { type: 'fallback'; from: string; error: ErrorSummary })
+  | (EventBase & { type: 'spill'; provider: string; inFlight: number; queued: number; limit: number; expectedWaitMs?: number })
+  | (EventBase & { type: 'hedge.started'; provider: string; after: string; afterMs: number })
+  | (EventBase & { type: 'circuit.opened'; provider: string; cooldownMs: number; failures: number; code: PixmuxErrorCode })
+  | (EventBase & { type: 'circuit.half_open'; provider: string })
+  | (EventBase & { type: 'circuit.closed'; provider: string })
+  | (EventBase & { type: 'budget.reserved'; provider: string; usd: number })
+  | (EventBase & { type: 'budget.settled'; provider: string; reservedUsd: number; actualUsd: number })
+  | (EventBase & { type: 'budget.refused'; provider: string; usd: number; reason: string })
+  | (EventBase & { type: 'cache.hit'; key: string; provider: string })
+  | (EventBase & { type: 'cache.stored'; key: string })
   | (EventBase & { type: 'call.finished'; ok: boolean; provider?: string; costUsd: number; durationMs: number; error?: ErrorSummary });
 
 export type PixmuxEventType = PixmuxEvent['type'];

@@ -32,6 +32,12 @@ export interface CallOptions {
   model?: string;
   /** Format of the output image. @default 'png' */
   format?: ImageFormat;
+  /** Most this call may cost in USD, over every provider it tries; overrides the client's `budget.maxCostPerCallUsd`. @default the client's */
+  maxCostUsd?: number;
+  /** Overrides the client's `policy` for this call (merged field by field). @default the client's */
+  policy?: import('./policy/policy-options.js').PolicyOptions;
+  /** `false` skips the result cache for this call (no lookup, no store). @default true */
+  cache?: boolean;
 }
 
 export interface GenerateRequest extends CallOptions {
@@ -215,8 +221,10 @@ export interface PixmuxResult {
   /** The provider that produced the images. */
   provider: string;
   model: string | undefined;
-  /** What the call cost, summed over every attempt that billed. */
+  /** What the call cost, summed over every attempt that billed (0 for a cache hit). */
   costUsd: number;
+  /** True when the result came from the cache: no provider was called. */
+  cached: boolean;
   warnings: string[];
   attempts: Attempt[];
   timings: { totalMs: number };

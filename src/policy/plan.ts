@@ -1,6 +1,8 @@
 import { pixmuxError } from '../errors/create-error.js';
 import type { ProviderEntry } from '../provider/registry.js';
 import type { Attempt, NormalizedRequest, Operation, SkipReason } from '../types.js';
+import { orderCandidates } from './order.js';
+import type { PolicyOrder } from './policy-options.js';
 
 export interface Plan {
   /** Providers to try, in order. */
@@ -10,11 +12,19 @@ export interface Plan {
 }
 
 /**
- * Chooses the providers for one call: those named by the call (in its order) or all of the client's
- * (in the listed order), keeping those that implement the operation, accept the request and have credentials.
+ * Chooses the providers for one call: those named by the call or all of the client's, in the policy's order,
+ * keeping those that implement the operation, accept the request and have credentials. The checks that depend on
+ * the moment (circuit, saturation, budget) are made just before each candidate runs: see `admit.ts`.
  */
-export function planCall(entries: ReadonlyMap<string, ProviderEntry>, operation: Operation, request: NormalizedRequest, selection: readonly string[] | undefined): Plan {
-  const ordered = selection ? select(entries, selection) : [...entries.values()];
+export function planCall(
+  entries: ReadonlyMap<string, ProviderEntry>,
+  operation: Operation,
+  request: NormalizedRequest,
+  selection: readonly string[] | undefined,
+  order: PolicyOrder = 'listed',
+): Plan {
+  const listed = selection ? select(entries, selection) : [...entries.values()];
+  const ordered = orderCandidates(listed, order, operation, request);
   const plan: Plan = { candidates: [], skipped: [] };
   for (const entry of ordered) {
     const { provider } = entry;
@@ -28,7 +38,7 @@ export function planCall(entries: ReadonlyMap<string, ProviderEntry>, operation:
       skip('unsupported', supported);
       continue;
     }
-    if (provider.hasCredentials && !provider.hasCredentials()) {
+    if (!hasCredentials(entry)) {
       skip('missing_credentials', `${provider.id} has no API key`);
       continue;
     }
@@ -56,4 +66,12 @@ function safeSupports(entry: ProviderEntry, operation: Operation, request: Norma
 
 export function skippedAttempt(skip: Plan['skipped'][number]): Attempt {
   return { provider: skip.provider, ok: false, skipped: skip.reason, ...(skip.detail ? { detail: skip.detail } : {}), durationMs: 0 };
+}
+
+function hasCredentials(entry: ProviderEntry): boolean {
+  try {
+    return entry.provider.hasCredentials?.() ?? true;
+  } catch {
+    return false;
+  }
 }

@@ -33,11 +33,11 @@ export interface ProviderFailure {
  * Runs one provider for a call: `n` split into bounded chunks, each chunk through the provider's
  * concurrency limit and the retry loop, all inside the call's deadline.
  */
-export async function runProvider(entry: ProviderEntry, request: NormalizedRequest, call: CallState): Promise<ProviderRun> {
+export async function runProvider(entry: ProviderEntry, request: NormalizedRequest, call: CallState, signal: AbortSignal = call.deadline.signal): Promise<ProviderRun> {
   const own = { ...request, providerOptions: call.providerOptions[entry.provider.id] ?? {} };
   const chunks = splitRequest(entry, own, call);
   const run: ProviderRun = { images: [], model: undefined, costUsd: 0, warnings: [], metadata: {}, tries: 0 };
-  const settled = await Promise.allSettled(chunks.map((chunk) => runChunk(entry, chunk, call, run)));
+  const settled = await Promise.allSettled(chunks.map((chunk) => runChunk(entry, chunk, call, run, signal)));
   const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failure) {
     const error = toPixmuxError(failure.reason, entry.provider.id);
@@ -60,14 +60,13 @@ export function failureOf(error: PixmuxError): { costUsd: number; tries: number 
   return (error as PixmuxError & { failure?: { costUsd: number; tries: number } }).failure ?? { costUsd: 0, tries: 1 };
 }
 
-async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: CallState, run: ProviderRun): Promise<ProviderResult> {
+async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: CallState, run: ProviderRun, signal: AbortSignal): Promise<ProviderResult> {
   const { provider } = entry;
-  const signal = call.deadline.signal;
   const operation = provider.operations[call.operation] as (req: NormalizedRequest, ctx: ProviderContext) => Promise<ProviderResult>;
   const once = async (tryNumber: number): Promise<ProviderResult> => {
     run.tries += 1;
     const warnings: string[] = [];
-    const context = createContext(entry, call, tryNumber, warnings);
+    const context = createContext(entry, call, tryNumber, warnings, signal);
     const startedAt = Date.now();
     call.emit({ type: 'attempt.started', provider: provider.id, try: tryNumber });
     try {
@@ -119,8 +118,7 @@ function isOwnFailure(thrown: unknown): boolean {
   return error.code !== 'aborted' && error.code !== 'timeout' && error.code !== 'provider_error';
 }
 
-function createContext(entry: ProviderEntry, call: CallState, attempt: number, warnings: string[]): ProviderContext {
-  const signal = call.deadline.signal;
+function createContext(entry: ProviderEntry, call: CallState, attempt: number, warnings: string[], signal: AbortSignal): ProviderContext {
   const id = entry.provider.id;
   return {
     provider: id,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { policySchema } from '../policy/policy-options.js';
 
 /** The caller's requests, validated before any provider is called. */
 const format = z.enum(['png', 'jpeg', 'webp'], { error: 'must be one of png, jpeg, webp' });
@@ -11,6 +12,8 @@ const callOptions = {
   model: z.string().min(1, { error: 'must not be empty' }).optional(),
   format: format.optional(),
   maxCostUsd: z.number().nonnegative({ error: 'must be 0 or more' }).optional(),
+  policy: policySchema.optional(),
+  cache: z.boolean({ error: 'must be true or false' }).optional(),
 };
 
 const dimension = z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(64, { error: 'must be at least 64' }).max(16_384, { error: 'must be at most 16384' });

@@ -1,0 +1,28 @@
+/** One cached result: the images with their facts, and who made them. */
+export interface CacheEntry {
+  provider: string;
+  model: string | undefined;
+  images: Array<{ bytes: Uint8Array; mediaType: string; width: number; height: number }>;
+  warnings: string[];
+  metadata: Record<string, unknown>;
+  /** When it was stored (ms since the epoch). */
+  createdAt: number;
+}
+
+/**
+ * Where results are kept, keyed by a sha256 hex digest. Bring your own (Redis, S3, KV) by implementing these two;
+ * a `get` or `set` that throws is logged and treated as a miss, never failing the call.
+ */
+export interface CacheStore {
+  get(key: string): Promise<CacheEntry | undefined> | CacheEntry | undefined;
+  set(key: string, entry: CacheEntry): Promise<void> | void;
+}
+
+/**
+ * The result cache. `removeBackground` and `restoreFace` are cached; `generate` only when the request has a `seed`.
+ * - `{ memory: { maxEntries } }`: an in-process LRU.
+ * - `{ dir: '/var/cache/pixmux' }`: files, written atomically (Node only; loaded when first used).
+ * - `{ store }`: your own `CacheStore`.
+ * - `false` or undefined: no cache.
+ */
+export type CacheOptions = { memory: { maxEntries?: number } } | { dir: string } | { store: CacheStore } | false;

@@ -1,0 +1,96 @@
+import type { PixmuxErrorCode } from '../errors/codes.js';
+import type { EventInput } from '../events.js';
+
+/** When a provider that keeps failing is passed over without being called. */
+export interface CircuitOptions {
+  /** Consecutive failed attempts (after their retries) that open the circuit. @default 5 */
+  failureThreshold?: number;
+  /** How long an open circuit passes the provider over before one probe call is let through. @default 30_000 */
+  cooldownMs?: number;
+  /** Cooldown after `auth` or `insufficient_credits`, which open the circuit at once: a key or an account is not fixed in seconds. @default 300_000 */
+  credentialCooldownMs?: number;
+}
+
+export const DEFAULT_CIRCUIT: Required<CircuitOptions> = { failureThreshold: 5, cooldownMs: 30_000, credentialCooldownMs: 300_000 };
+
+/** Codes that open the circuit at once, with the longer cooldown. */
+const CREDENTIAL_CODES: ReadonlySet<PixmuxErrorCode> = new Set(['auth', 'insufficient_credits']);
+
+/** Codes that say nothing about the provider's health (bad input, the caller's own abort): no verdict. */
+const NEUTRAL_CODES: ReadonlySet<PixmuxErrorCode> = new Set(['invalid_request', 'invalid_image', 'image_too_large', 'content_policy', 'aborted', 'unsupported', 'budget_exceeded']);
+
+interface ProviderCircuit {
+  failures: number;
+  /** 0 while closed; the time the cooldown ends while open. */
+  openUntil: number;
+  /** A half-open probe is in flight. */
+  probing: boolean;
+}
+
+export type CircuitPass = { pass: true; probe: boolean } | { pass: false; retryInMs: number };
+
+type Emit = (event: EventInput) => void;
+
+/**
+ * One breaker per provider: closed → open after `failureThreshold` consecutive failures → after the cooldown,
+ * one probe call (half-open) → closed on success, open again on failure. Checking an open circuit costs no waiting.
+ */
+export class CircuitBreaker {
+  private readonly options: Required<CircuitOptions>;
+  private readonly circuits = new Map<string, ProviderCircuit>();
+
+  constructor(options: CircuitOptions = {}, private readonly now: () => number = Date.now) {
+    this.options = { ...DEFAULT_CIRCUIT, ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) };
+  }
+
+  /** Whether a call may go to the provider now; the first call after the cooldown becomes the probe. */
+  tryPass(provider: string, emit: Emit): CircuitPass {
+    const circuit = this.circuits.get(provider);
+    if (!circuit || circuit.openUntil === 0) return { pass: true, probe: false };
+    const retryInMs = circuit.openUntil - this.now();
+    if (retryInMs > 0) return { pass: false, retryInMs };
+    if (circuit.probing) return { pass: false, retryInMs: 0 };
+    circuit.probing = true;
+    emit({ type: 'circuit.half_open', provider });
+    return { pass: true, probe: true };
+  }
+
+  /** Gives back a probe slot that was claimed but not used (the candidate was skipped for another reason, or cancelled). */
+  release(provider: string, probe: boolean): void {
+    const circuit = this.circuits.get(provider);
+    if (probe && circuit) circuit.probing = false;
+  }
+
+  succeeded(provider: string, emit: Emit): void {
+    const circuit = this.circuits.get(provider);
+    if (!circuit) return;
+    const wasOpen = circuit.openUntil !== 0;
+    this.circuits.delete(provider);
+    if (wasOpen) emit({ type: 'circuit.closed', provider });
+  }
+
+  failed(provider: string, code: PixmuxErrorCode, probe: boolean, emit: Emit): void {
+    if (NEUTRAL_CODES.has(code)) {
+      this.release(provider, probe);
+      return;
+    }
+    const circuit = this.circuits.get(provider) ?? { failures: 0, openUntil: 0, probing: false };
+    this.circuits.set(provider, circuit);
+    circuit.failures += 1;
+    circuit.probing = false;
+    const credentials = CREDENTIAL_CODES.has(code);
+    if (!probe && !credentials && circuit.failures < this.options.failureThreshold) return;
+    // A failure while already open (a call that started before it opened) does not extend the cooldown.
+    if (!probe && circuit.openUntil > this.now()) return;
+    const cooldownMs = credentials ? this.options.credentialCooldownMs : this.options.cooldownMs;
+    circuit.openUntil = this.now() + cooldownMs;
+    emit({ type: 'circuit.opened', provider, cooldownMs, failures: circuit.failures, code });
+  }
+
+  /** `closed`, `open` (cooling down) or `half_open` (cooldown over: the next call probes). */
+  state(provider: string): 'closed' | 'open' | 'half_open' {
+    const circuit = this.circuits.get(provider);
+    if (!circuit || circuit.openUntil === 0) return 'closed';
+    return circuit.openUntil > this.now() ? 'open' : 'half_open';
+  }
+}
