@@ -1,0 +1,284 @@
+import { open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { combineSignals, pixmuxError, sleep, type PixmuxError } from 'pixmux';
+import { abortError, errnoCode, fileSystemError, throwIfAborted } from './abort.js';
+import { createProgressReporter, type ProgressReporter } from './progress.js';
+import { FileDigests, hashFileInto, recordVerified } from './verify.js';
+import type { DownloadProgress, ModelFile } from './types.js';
+
+export interface DownloadFileOptions {
+  /** The model id, for progress events and messages. */
+  model: string;
+  fetch: typeof fetch;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: DownloadProgress) => void) | undefined;
+  attemptsPerUrl: number;
+  retryDelayMs: number;
+  stallTimeoutMs: number;
+}
+
+/** How one attempt at one URL ended. */
+type Outcome =
+  | { kind: 'done' }
+  /** Network failure, cut or stalled body: try the same URL again, resuming. */
+  | { kind: 'retry'; reason: string }
+  /** The URL answered with an error status: go to the next mirror. */
+  | { kind: 'next'; reason: string; status: number }
+  /** The bytes were wrong (the `.part` is deleted): go to the next mirror. */
+  | { kind: 'corrupt'; reason: string };
+
+interface Failure {
+  url: string;
+  outcome: Exclude<Outcome, { kind: 'done' }>;
+}
+
+/** Bytes hashed so far for the `.part` file, kept across attempts so a resume does not re-read the file. */
+interface PartState {
+  digests: FileDigests;
+}
+
+/**
+ * Downloads one file to `dest` (the caller holds its lock): streams into `dest.part`, resumes with `Range`,
+ * hashes while writing, fsyncs, checks size and hashes, renames atomically, and records the verification.
+ * URLs are tried in order; each gets `attemptsPerUrl` tries after network failures.
+ */
+export async function downloadFile(file: ModelFile, dest: string, options: DownloadFileOptions): Promise<void> {
+  const partPath = `${dest}.part`;
+  const progress = createProgressReporter(options.model, file, options.onProgress);
+  const failures: Failure[] = [];
+  const part: { state: PartState | undefined } = { state: undefined };
+  for (const url of file.urls) {
+    for (let attempt = 1; attempt <= options.attemptsPerUrl; attempt++) {
+      throwIfAborted(options.signal, `downloading ${file.name}`);
+      const outcome = await attemptDownload(url, file, partPath, part, progress, options);
+      if (outcome.kind === 'done') {
+        await finalize(partPath, dest, file);
+        progress.complete((await stat(dest)).size);
+        return;
+      }
+      failures.push({ url, outcome });
+      if (outcome.kind !== 'retry' || attempt === options.attemptsPerUrl) break;
+      await sleep(options.retryDelayMs * 2 ** (attempt - 1), options.signal).catch(() => {
+        throw abortError(options.signal!, `downloading ${file.name}`);
+      });
+    }
+  }
+  throw failureError(file, options.model, dest, failures);
+}
+
+async function attemptDownload(
+  url: string,
+  file: ModelFile,
+  partPath: string,
+  part: { state: PartState | undefined },
+  progress: ProgressReporter,
+  options: DownloadFileOptions,
+): Promise<Outcome> {
+  const have = await preparePart(file, partPath, part, options.signal);
+  progress.report(have, file.size ?? 0);
+  if (file.size !== undefined && have === file.size) return verifyPart(partPath, part);
+
+  const stall = new AbortController();
+  const signal = combineSignals([options.signal, stall.signal]);
+  let stallTimer: ReturnType<typeof setTimeout> | undefined;
+  const armStallTimer = () => {
+    clearTimeout(stallTimer);
+    stallTimer = setTimeout(() => stall.abort(new Error(`no data for ${options.stallTimeoutMs} ms`)), options.stallTimeoutMs);
+  };
+  armStallTimer();
+  try {
+    let response: Response;
+    try {
+      response = await options.fetch(url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal, redirect: 'follow' });
+    } catch (error) {
+      return networkFailure(error, options.signal, stall.signal, file);
+    }
+    const start = startOffset(response, have);
+    if (start === 'unsatisfiable') {
+      // 416: what we have cannot be resumed; start over from zero on the next try.
+      await cancelBody(response);
+      await resetPart(partPath, part);
+      return { kind: 'retry', reason: `HTTP 416 for bytes=${have}-; starting over` };
+    }
+    if (start === 'error') {
+      await cancelBody(response);
+      return { kind: 'next', reason: `HTTP ${response.status}`, status: response.status };
+    }
+    if (start === 'mismatch') {
+      await cancelBody(response);
+      await resetPart(partPath, part);
+      return { kind: 'retry', reason: `HTTP 206 with an unexpected Content-Range (${response.headers.get('content-range') ?? 'none'}); starting over` };
+    }
+    if (start === 0 && have > 0) {
+      // The server ignored Range (HTTP 200): start over from zero with this response.
+      await resetPart(partPath, part);
+      part.state = { digests: new FileDigests(file) };
+    }
+    const total = file.size ?? totalFromHeaders(response, start) ?? 0;
+    const state = part.state!;
+    const handle = await open(partPath, start === 0 ? 'w' : 'a').catch((error: unknown) => {
+      throw fileSystemError(error, 'write', partPath);
+    });
+    try {
+      const reader = response.body?.getReader();
+      while (reader) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          await handle.sync().catch(() => {});
+          return networkFailure(error, options.signal, stall.signal, file);
+        }
+        if (chunk.done) break;
+        armStallTimer();
+        const bytes = chunk.value;
+        if (file.size !== undefined && state.digests.bytes + bytes.byteLength > file.size) {
+          await reader.cancel().catch(() => {});
+          await handle.close().catch(() => {});
+          await rm(partPath, { force: true });
+          part.state = undefined;
+          return { kind: 'corrupt', reason: `the server sent more than the expected ${file.size} bytes` };
+        }
+        await writeAll(handle, bytes, partPath);
+        state.digests.update(bytes);
+        progress.report(state.digests.bytes, total);
+      }
+      await handle.sync();
+    } finally {
+      await handle.close().catch(() => {});
+    }
+    if (file.size !== undefined && state.digests.bytes < file.size) {
+      return { kind: 'retry', reason: `the connection closed after ${state.digests.bytes} of ${file.size} bytes` };
+    }
+    return verifyPart(partPath, part);
+  } finally {
+    clearTimeout(stallTimer);
+  }
+}
+
+/** Makes `part.state` describe the `.part` file on disk: reuses the running hash when it matches, else hashes the file. */
+async function preparePart(file: ModelFile, partPath: string, part: { state: PartState | undefined }, signal: AbortSignal | undefined): Promise<number> {
+  let have = 0;
+  try {
+    have = (await stat(partPath)).size;
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw fileSystemError(error, 'read', partPath);
+  }
+  if (file.size !== undefined && have > file.size) {
+    await rm(partPath, { force: true });
+    have = 0;
+  }
+  if (part.state && part.state.digests.bytes === have) return have;
+  part.state = { digests: new FileDigests(file) };
+  if (have > 0) {
+    try {
+      await hashFileInto(partPath, part.state.digests, signal);
+    } catch (error) {
+      if (signal?.aborted) throw abortError(signal, `hashing ${partPath}`);
+      throw fileSystemError(error, 'read', partPath);
+    }
+  }
+  return have;
+}
+
+async function resetPart(partPath: string, part: { state: PartState | undefined }): Promise<void> {
+  await rm(partPath, { force: true });
+  part.state = undefined;
+}
+
+/** Finishes the hashes of a complete `.part`: a match is done, a mismatch deletes the file. */
+async function verifyPart(partPath: string, part: { state: PartState | undefined }): Promise<Outcome> {
+  const mismatch = part.state!.digests.mismatch();
+  part.state = undefined; // the digests are finished; any later attempt starts from the file on disk
+  if (!mismatch) return { kind: 'done' };
+  await rm(partPath, { force: true });
+  return { kind: 'corrupt', reason: `wrong bytes (${mismatch}); the file was removed` };
+}
+
+/** Where the response body starts in the file, or why it cannot be used. */
+function startOffset(response: Response, have: number): number | 'error' | 'mismatch' | 'unsatisfiable' {
+  if (response.status === 416 && have > 0) return 'unsatisfiable';
+  if (response.status === 206) {
+    const match = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(response.headers.get('content-range')?.trim() ?? '');
+    return match && Number(match[1]) === have ? have : 'mismatch';
+  }
+  if (response.status === 200) return 0;
+  return 'error';
+}
+
+function totalFromHeaders(response: Response, start: number): number | undefined {
+  const rangeTotal = /\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1];
+  if (rangeTotal) return Number(rangeTotal);
+  const length = Number(response.headers.get('content-length') ?? NaN);
+  return Number.isFinite(length) ? start + length : undefined;
+}
+
+function networkFailure(error: unknown, callerSignal: AbortSignal | undefined, stallSignal: AbortSignal, file: ModelFile): Outcome {
+  if (callerSignal?.aborted) throw abortError(callerSignal, `downloading ${file.name}`);
+  if (stallSignal.aborted) return { kind: 'retry', reason: (stallSignal.reason as Error).message };
+  const message = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
+  return { kind: 'retry', reason: `network error: ${message}` };
+}
+
+async function writeAll(handle: import('node:fs/promises').FileHandle, bytes: Uint8Array, partPath: string): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset).catch((error: unknown) => {
+      throw fileSystemError(error, 'write', partPath);
+    });
+    offset += bytesWritten;
+  }
+}
+
+async function cancelBody(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => {});
+}
+
+/** Renames the verified `.part` into place (atomic within one folder), syncs the folder, and records the verification. */
+async function finalize(partPath: string, dest: string, file: ModelFile): Promise<void> {
+  try {
+    await rename(partPath, dest);
+  } catch (error) {
+    throw fileSystemError(error, 'move the download into place at', dest);
+  }
+  await syncFolder(path.dirname(dest));
+  await recordVerified(dest, file).catch(() => {});
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  // Makes the rename durable on POSIX; folders cannot be opened for sync on Windows, which is fine to skip.
+  try {
+    const handle = await open(folder, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // best effort
+  }
+}
+
+/** One error for a file no URL could deliver: wrong bytes win, then "not there" (every URL 4xx), else a retryable failure. */
+function failureError(file: ModelFile, model: string, dest: string, failures: Failure[]): PixmuxError {
+  const lines = failures.map((failure) => `  - ${describeUrl(failure.url)}: ${failure.outcome.reason}`).join('\n');
+  const corrupt = failures.some((failure) => failure.outcome.kind === 'corrupt');
+  const allMissing = failures.length > 0 && failures.every((failure) => failure.outcome.kind === 'next' && isPermanentStatus(failure.outcome.status));
+  const head = `local: could not download ${file.name} for model "${model}" to ${dest}`;
+  if (corrupt) return pixmuxError('bad_response', `${head}: the downloaded bytes did not match the manifest.\n${lines}`, { provider: 'local', retryable: false });
+  if (allMissing) return pixmuxError('provider_unavailable', `${head}: no URL serves it.\n${lines}`, { provider: 'local', retryable: false });
+  return pixmuxError('provider_error', `${head}. A later call resumes the partial download.\n${lines}`, { provider: 'local', retryable: true });
+}
+
+function isPermanentStatus(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return 'an invalid URL';
+  }
+}

@@ -1,0 +1,89 @@
+import { mkdir } from 'node:fs/promises';
+import { PixmuxError, pixmuxError, toPixmuxError } from 'pixmux';
+import { abortError, fileSystemError } from './abort.js';
+import { isOfflineByEnv, modelDir, modelFilePath, resolveCacheDir } from './cache-dir.js';
+import { downloadFile } from './download-file.js';
+import { acquireFileLock, DEFAULT_STALE_LOCK_MS } from './lock.js';
+import { missingModelMessage } from './offline-message.js';
+import { validateModelSpec } from './validate-spec.js';
+import { checkCachedFile, removeCachedFile } from './verify.js';
+import type { EnsuredModel, EnsureOptions, ModelFile, ModelSpec } from './types.js';
+
+const DEFAULT_ATTEMPTS_PER_URL = 3;
+const DEFAULT_RETRY_DELAY_MS = 500;
+const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+
+/**
+ * Makes sure every file of a model is in the cache and verified, downloading what is missing (unless offline),
+ * and returns their paths in the order of `spec.files`.
+ *
+ * Errors (all PixmuxError): `provider_unavailable` when offline and a file is missing (the message says what to
+ * download and where to put it) or when no URL serves a file; `provider_error` (retryable) after network failures,
+ * the partial download kept for the next call to resume; `bad_response` when the bytes do not match the manifest
+ * (the file is removed); `aborted` when the signal aborts; `invalid_request` for a malformed spec.
+ */
+export async function ensureModel(spec: ModelSpec, options: EnsureOptions = {}): Promise<EnsuredModel> {
+  try {
+    return await ensure(spec, options);
+  } catch (error) {
+    if (PixmuxError.isInstance(error)) throw error;
+    if (options.signal?.aborted) throw abortError(options.signal, `getting model "${spec?.id}"`);
+    throw toPixmuxError(error, 'local');
+  }
+}
+
+async function ensure(spec: ModelSpec, options: EnsureOptions): Promise<EnsuredModel> {
+  validateModelSpec(spec);
+  const cacheDir = options.cacheDir ?? resolveCacheDir();
+  const offline = options.offline ?? isOfflineByEnv();
+  const files = spec.files.map((file) => ({ file, path: modelFilePath(cacheDir, spec, file) }));
+
+  const missing: Array<{ file: ModelFile; path: string }> = [];
+  for (const entry of files) {
+    const cached = await checkCachedFile(entry.path, entry.file, options.signal);
+    if (cached.state === 'ok') continue;
+    if (cached.state === 'mismatch') {
+      await removeCachedFile(entry.path);
+      if (offline) {
+        throw pixmuxError('bad_response', `local: the cached ${entry.path} is not the file model "${spec.id}" expects (${cached.detail}); it was removed. ${offlineReason(options)}, so it cannot be downloaded again.`, { provider: 'local', retryable: false });
+      }
+    }
+    missing.push(entry);
+  }
+  if (missing.length === 0) return { paths: files.map((entry) => entry.path), downloaded: false };
+  if (offline) {
+    throw pixmuxError('provider_unavailable', missingModelMessage(spec, missing, `${offlineReason(options)} downloading it`), { provider: 'local', retryable: false });
+  }
+
+  const folder = modelDir(cacheDir, spec);
+  await mkdir(folder, { recursive: true }).catch((error: unknown) => {
+    throw fileSystemError(error, 'create the model folder', folder);
+  });
+  let downloaded = false;
+  for (const entry of missing) {
+    const lock = await acquireFileLock(`${entry.path}.lock`, { signal: options.signal, staleMs: options.staleLockMs ?? DEFAULT_STALE_LOCK_MS });
+    try {
+      // Another process may have finished this file while we waited for the lock.
+      const cached = await checkCachedFile(entry.path, entry.file, options.signal);
+      if (cached.state === 'ok') continue;
+      if (cached.state === 'mismatch') await removeCachedFile(entry.path);
+      await downloadFile(entry.file, entry.path, {
+        model: spec.id,
+        fetch: options.fetch ?? globalThis.fetch,
+        signal: options.signal,
+        onProgress: options.onProgress,
+        attemptsPerUrl: Math.max(1, options.attemptsPerUrl ?? DEFAULT_ATTEMPTS_PER_URL),
+        retryDelayMs: Math.max(0, options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS),
+        stallTimeoutMs: Math.max(1, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS),
+      });
+      downloaded = true;
+    } finally {
+      await lock.release();
+    }
+  }
+  return { paths: files.map((entry) => entry.path), downloaded };
+}
+
+function offlineReason(options: EnsureOptions): string {
+  return options.offline === undefined ? 'PIXMUX_OFFLINE=1 forbids' : 'offline mode forbids';
+}
