@@ -1,0 +1,207 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import {
+  defineProvider,
+  pixmuxError,
+  type Capacity,
+  type NormalizedRemoveBackgroundRequest,
+  type Operation,
+  type Provider,
+  type ProviderContext,
+  type ProviderResult,
+  type Tier,
+} from 'pixmux';
+import { chooseRemoveBackgroundModel, validateModelChoice, type LocalModelChoice } from './model-choice.js';
+import type { DownloadProgress } from './models/index.js';
+import { loadSharp } from './native.js';
+import { removeBackgroundPipeline } from './pipelines/remove-background.js';
+import type { Device } from './pool/protocol.js';
+import { createWorkerPool, type WorkerPool } from './pool/worker-pool.js';
+
+export type { LocalModelByPath, LocalModelChoice } from './model-choice.js';
+export type { Preset, PresetId, MaskOutputSpec } from './presets.js';
+export { PRESETS } from './presets.js';
+export type { Device } from './pool/protocol.js';
+
+export interface LocalOptions {
+  /** @default 'local' */
+  id?: string;
+  /** Where the provider sits in the fallback order. @default 'local' */
+  tier?: Tier;
+  /**
+   * The model per operation: a manifest id (downloaded and verified on first use) or your own file,
+   * `{ path: '/models/x.onnx', preset: 'u2net' }`. A call's `model` can name another manifest model.
+   * @default { removeBackground: 'birefnet-general-lite' } (the manifest's default)
+   */
+  models?: { removeBackground?: LocalModelChoice };
+  /**
+   * Where inference runs. `auto` tries CUDA and falls back to the CPU with a warning on the result;
+   * `cuda` and `webgpu` fail with `provider_unavailable` when the device cannot be used.
+   * @default 'auto'
+   */
+  device?: Device;
+  /** Worker threads running inference. @default 1 for `cuda`/`webgpu`; otherwise max(1, floor(cores / 2)) */
+  workers?: number;
+  /** onnxruntime intra-op threads per worker. @default max(1, floor(cores / workers)) */
+  intraOpNumThreads?: number;
+  /** Requests allowed to wait for a worker; one more fails at once (`provider_unavailable`, "saturated") so the policy can spill. @default 32 */
+  maxQueue?: number;
+  /** Most concurrent requests (same model, same input size) stacked into one inference, for models with a dynamic batch dimension. @default 4 */
+  maxBatch?: number;
+  /** How long a request that could be batched waits for companions. @default 2 */
+  maxBatchWaitMs?: number;
+  /** Model cache root. @default PIXMUX_CACHE_DIR, else the platform's cache folder (`~/.cache/pixmux` on Linux) */
+  cacheDir?: string;
+  /** Never download; a missing model fails with instructions. @default true when PIXMUX_OFFLINE=1 */
+  offline?: boolean;
+  /** fetch used for model downloads. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Download progress of model files. */
+  onProgress?: (progress: DownloadProgress) => void;
+  /** The worker entry file, for bundlers that move it. @default `worker.js` (ESM) or `worker.cjs` (CJS) beside this module */
+  workerUrl?: string | URL;
+}
+
+/**
+ * Per-call options, passed as `providerOptions: { local: { … } }`.
+ */
+export interface LocalRemoveBackgroundOptions {
+  /** `cutout`: the photo with a transparent background; `mask`: the 8-bit mask alone. @default 'cutout' */
+  output?: 'cutout' | 'mask';
+  /** A CSS colour (`'#ffffff'`, `'white'`) to put the subject on instead of transparency. JPEG output uses white when none is given. @default none (transparent) */
+  background?: string;
+}
+
+const callOptionsSchema = z.object({ output: z.enum(['cutout', 'mask']).optional(), background: z.string().min(1).optional() });
+
+const DEFAULTS = { maxQueue: 32, maxBatch: 4, maxBatchWaitMs: 2 } as const;
+const DEVICES: readonly Device[] = ['auto', 'cuda', 'cpu', 'webgpu'];
+
+/** `worker.js` beside the ESM build, `worker.cjs` beside the CJS build. */
+function defaultWorkerUrl(): URL {
+  const here = typeof __filename === 'string' ? pathToFileURL(__filename).href : import.meta.url;
+  return new URL(here.endsWith('.cjs') ? './worker.cjs' : './worker.js', here);
+}
+
+function positiveInteger(value: number | undefined, name: string, min = 1): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= min)) throw pixmuxError('invalid_request', `local: ${name} must be a whole number of at least ${min}`);
+}
+
+/**
+ * Background removal on this machine with onnxruntime-node and sharp (optional peer dependencies, loaded on first use).
+ * Inference runs in worker threads, so the event loop stays free; models download on first use.
+ *
+ * @example
+ * const px = createPixmux({ providers: [local(), removebg()] });
+ * const { images, metadata } = await px.removeBackground({ image: './photo.jpg' });
+ * console.log(metadata.device); // 'cuda' or 'cpu'
+ */
+export function local(options: LocalOptions = {}): Provider {
+  const id = options.id ?? 'local';
+  const device = options.device ?? 'auto';
+  if (!DEVICES.includes(device)) throw pixmuxError('invalid_request', `local: device must be one of ${DEVICES.join(', ')}`);
+  positiveInteger(options.workers, 'workers');
+  positiveInteger(options.intraOpNumThreads, 'intraOpNumThreads');
+  positiveInteger(options.maxQueue, 'maxQueue', 0);
+  positiveInteger(options.maxBatch, 'maxBatch');
+  positiveInteger(options.maxBatchWaitMs, 'maxBatchWaitMs', 0);
+  validateModelChoice(options.models?.removeBackground, 'local: models.removeBackground');
+
+  const cores = Math.max(1, availableParallelism());
+  const workers = options.workers ?? (device === 'cuda' || device === 'webgpu' ? 1 : Math.max(1, Math.floor(cores / 2)));
+  const intraOpNumThreads = options.intraOpNumThreads ?? Math.max(1, Math.floor(cores / workers));
+  const maxQueue = options.maxQueue ?? DEFAULTS.maxQueue;
+  const maxBatch = options.maxBatch ?? DEFAULTS.maxBatch;
+  let pool: WorkerPool | undefined;
+
+  function getPool(): WorkerPool {
+    if (pool) return pool;
+    const workerUrl = options.workerUrl === undefined ? defaultWorkerUrl() : new URL(options.workerUrl, pathToFileURL(`${process.cwd()}/`));
+    if (workerUrl.protocol === 'file:' && !existsSync(fileURLToPath(workerUrl))) {
+      throw pixmuxError('provider_unavailable', `${id}: the worker entry ${fileURLToPath(workerUrl)} is missing; use the built package (dist/) or pass workerUrl`, { provider: id, retryable: false });
+    }
+    pool = createWorkerPool({
+      workerUrl,
+      size: workers,
+      gpuSize: 1,
+      intraOpNumThreads,
+      device,
+      maxQueue,
+      maxBatch,
+      maxBatchWaitMs: options.maxBatchWaitMs ?? DEFAULTS.maxBatchWaitMs,
+      provider: id,
+    });
+    return pool;
+  }
+
+  function callOptions(request: NormalizedRemoveBackgroundRequest, context: ProviderContext): LocalRemoveBackgroundOptions {
+    const parsed = callOptionsSchema.safeParse(request.providerOptions);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw pixmuxError('invalid_request', `${id}: providerOptions.${id}.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, { provider: id });
+    }
+    const unknown = Object.keys(request.providerOptions).filter((key) => !(key in callOptionsSchema.shape));
+    if (unknown.length > 0) context.warn(`${id}: ignored unknown providerOptions ${unknown.join(', ')} (known: output, background)`);
+    return parsed.data;
+  }
+
+  async function removeBackground(request: NormalizedRemoveBackgroundRequest, context: ProviderContext): Promise<ProviderResult> {
+    const { output = 'cutout', background } = callOptions(request, context);
+    const sharp = await loadSharp(id);
+    const model = await chooseRemoveBackgroundModel({
+      provider: id,
+      requested: request.model,
+      configured: options.models?.removeBackground,
+      warn: context.warn,
+      ensure: {
+        ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+        ...(options.offline !== undefined ? { offline: options.offline } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        signal: context.signal,
+      },
+    });
+    const result = await removeBackgroundPipeline(sharp, getPool(), {
+      bytes: request.image.bytes,
+      modelPath: model.path,
+      preset: model.preset,
+      format: request.format,
+      output,
+      background,
+      signal: context.signal,
+      provider: id,
+      warn: context.warn,
+    });
+    if (result.deviceWarning) context.warn(`${id}: ${result.deviceWarning}`);
+    return {
+      images: [{ bytes: result.bytes, mediaType: `image/${request.format}` }],
+      model: model.id,
+      costUsd: 0,
+      metadata: { device: result.device, timings: result.timings },
+    };
+  }
+
+  function capacity(): Capacity {
+    return pool?.capacity() ?? { inFlight: 0, queued: 0, limit: workers, expectedWaitMs: 0 };
+  }
+
+  return defineProvider({
+    id,
+    tier: options.tier ?? 'local',
+    // The pool's own bounded queue is the limit, so a full queue fails fast instead of waiting in the core.
+    maxConcurrency: workers * maxBatch + maxQueue,
+    operations: { removeBackground },
+    supports: (operation: Operation) =>
+      operation === 'removeBackground' ? true : `${id}: ${operation} does not run locally yet; use a hosted provider for it`,
+    price: () => 0,
+    capacity,
+    dispose: async () => {
+      await pool?.dispose();
+      pool = undefined;
+    },
+  });
+}
+
+export default local;

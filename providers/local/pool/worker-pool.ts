@@ -1,0 +1,289 @@
+import { Worker } from 'node:worker_threads';
+import { pixmuxError, type Capacity, type PixmuxError } from 'pixmux';
+import type { ResolvedPreset } from '../presets.js';
+import { createMovingAverage } from './moving-average.js';
+import type { Device, RunMessage, StageTimings, UsedDevice, WorkerReply } from './protocol.js';
+
+export interface WorkerPoolOptions {
+  /** The worker entry (`worker.js` / `worker.cjs` beside the provider, or a compiled file in tests). */
+  workerUrl: URL;
+  /** Most worker threads. */
+  size: number;
+  /** Most workers once a session is found to run on the GPU (one per device). */
+  gpuSize: number;
+  /** onnxruntime intra-op threads per worker session. */
+  intraOpNumThreads: number;
+  device: Device;
+  /** Most requests waiting for a worker; one more fails fast as saturated. */
+  maxQueue: number;
+  /** Most requests stacked into one batch (models with a dynamic batch dimension only). */
+  maxBatch: number;
+  /** How long the first request of a possible batch waits for companions. */
+  maxBatchWaitMs: number;
+  /** The provider id, for error messages. */
+  provider: string;
+}
+
+export interface PoolJob {
+  modelPath: string;
+  preset: ResolvedPreset;
+  /** Interleaved 8-bit RGB at the preset's size. */
+  image: Uint8Array;
+  signal?: AbortSignal;
+  /** Test hook: the worker dies while running this job. */
+  testCrash?: 'exit' | 'throw';
+}
+
+export interface PoolResult {
+  mask: Uint8Array;
+  width: number;
+  height: number;
+  device: UsedDevice;
+  deviceWarning: string | undefined;
+  timings: StageTimings;
+  /** How many requests shared the batch this one ran in. */
+  batchSize: number;
+  /** Time spent waiting for a worker. */
+  queuedMs: number;
+}
+
+interface Pending {
+  job: PoolJob;
+  key: string;
+  enqueuedAt: number;
+  settled: boolean;
+  resolve(result: PoolResult): void;
+  reject(error: PixmuxError): void;
+  detach(): void;
+}
+
+interface Slot {
+  id: number;
+  worker: Worker;
+  batch: Pending[] | undefined;
+  startedAt: number;
+  dead: boolean;
+}
+
+/** What the worker pool offers the provider. */
+export interface WorkerPool {
+  run(job: PoolJob): Promise<PoolResult>;
+  capacity(): Capacity;
+  /** The device sessions ran on so far (`undefined` before the first run). */
+  readonly device: UsedDevice | undefined;
+  /** Live worker threads. */
+  readonly workers: number;
+  dispose(): Promise<void>;
+}
+
+/** A fresh, unshared buffer holding the bytes, so it can be transferred to a worker. */
+function transferable(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+}
+
+/**
+ * Runs inference in `worker_threads`: a bounded FIFO queue, workers spawned on demand up to `size`,
+ * micro-batches of same-model same-size requests, and crashed workers replaced while the pool keeps serving.
+ */
+export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
+  const queue: Pending[] = [];
+  const slots: Slot[] = [];
+  const dynamicBatch = new Map<string, boolean>();
+  const runTime = createMovingAverage();
+  let nextJobId = 1;
+  let nextSlotId = 1;
+  let batchTimer: NodeJS.Timeout | undefined;
+  let disposed = false;
+  let usedDevice: UsedDevice | undefined;
+  let deviceWarning: string | undefined;
+  let maxWorkers = options.size;
+
+  const fail = (code: Parameters<typeof pixmuxError>[0], message: string, retryable: boolean) =>
+    pixmuxError(code, `${options.provider}: ${message}`, { provider: options.provider, retryable });
+
+  /** After `auto` fell back to the CPU once, new workers go straight to the CPU and skip the failing CUDA load. */
+  const effectiveDevice = (): Device => (options.device === 'auto' && usedDevice === 'cpu' ? 'cpu' : options.device);
+
+  function spawn(): Slot {
+    const slot: Slot = { id: nextSlotId++, worker: new Worker(options.workerUrl), batch: undefined, startedAt: 0, dead: false };
+    slot.worker.unref();
+    slot.worker.on('message', (reply: WorkerReply) => onReply(slot, reply));
+    slot.worker.on('error', (error) => onDeath(slot, `the worker thread crashed: ${error.message}`));
+    slot.worker.on('exit', (code) => onDeath(slot, `the worker thread exited with code ${code}`));
+    slots.push(slot);
+    return slot;
+  }
+
+  function onDeath(slot: Slot, reason: string): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    slots.splice(slots.indexOf(slot), 1);
+    const batch = slot.batch;
+    slot.batch = undefined;
+    if (!disposed) {
+      for (const pending of batch ?? []) settle(pending, undefined, fail('provider_error', `${reason}; the call can be retried`, true));
+      void slot.worker.terminate();
+      dispatch();
+    }
+  }
+
+  function onReply(slot: Slot, reply: WorkerReply): void {
+    const batch = slot.batch;
+    if (!batch) return;
+    slot.batch = undefined;
+    slot.worker.unref();
+    const elapsed = performance.now() - slot.startedAt;
+    if (reply.type === 'result') {
+      runTime.add(elapsed);
+      usedDevice = reply.device;
+      deviceWarning = reply.deviceWarning ?? deviceWarning;
+      const warning = reply.deviceWarning ?? (options.device === 'auto' && reply.device === 'cpu' ? deviceWarning : undefined);
+      if (reply.device !== 'cpu') maxWorkers = Math.min(maxWorkers, options.gpuSize);
+      dynamicBatch.set(batch[0]!.job.modelPath, reply.dynamicBatch);
+      batch.forEach((pending, index) => {
+        const mask = reply.masks[index]!;
+        settle(pending, {
+          ...mask,
+          device: reply.device,
+          deviceWarning: warning,
+          timings: reply.timings,
+          batchSize: batch.length,
+          queuedMs: slot.startedAt - pending.enqueuedAt,
+        });
+      });
+    } else {
+      for (const pending of batch) settle(pending, undefined, fail(reply.code, reply.message, reply.retryable));
+    }
+    retireExtraWorkers();
+    dispatch();
+  }
+
+  function retireExtraWorkers(): void {
+    while (slots.length > maxWorkers) {
+      const idle = slots.find((slot) => !slot.batch);
+      if (!idle) return;
+      idle.dead = true;
+      slots.splice(slots.indexOf(idle), 1);
+      void idle.worker.terminate();
+    }
+  }
+
+  function settle(pending: Pending, result: PoolResult | undefined, error?: PixmuxError): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    pending.detach();
+    if (error) pending.reject(error);
+    else pending.resolve(result!);
+  }
+
+  function takeBatch(): Pending[] | undefined {
+    const head = queue[0];
+    if (!head) return undefined;
+    const batchable = options.maxBatch > 1 && dynamicBatch.get(head.job.modelPath) === true;
+    if (!batchable) return queue.splice(0, 1);
+    const members = queue.filter((pending) => pending.key === head.key).slice(0, options.maxBatch);
+    const waited = performance.now() - head.enqueuedAt;
+    if (members.length < options.maxBatch && waited < options.maxBatchWaitMs) {
+      batchTimer ??= setTimeout(() => {
+        batchTimer = undefined;
+        dispatch();
+      }, Math.max(1, options.maxBatchWaitMs - waited));
+      batchTimer.unref();
+      return undefined;
+    }
+    for (const member of members) queue.splice(queue.indexOf(member), 1);
+    return members;
+  }
+
+  function dispatch(): void {
+    while (!disposed && queue.length > 0) {
+      let slot = slots.find((candidate) => !candidate.batch);
+      if (!slot && slots.length < maxWorkers) slot = spawn();
+      if (!slot) return;
+      const batch = takeBatch();
+      if (!batch) return;
+      send(slot, batch);
+    }
+  }
+
+  function send(slot: Slot, batch: Pending[]): void {
+    slot.batch = batch;
+    slot.startedAt = performance.now();
+    slot.worker.ref();
+    const first = batch[0]!.job;
+    const images = batch.map((pending) => transferable(pending.job.image));
+    const message: RunMessage = {
+      type: 'run',
+      jobId: nextJobId++,
+      modelPath: first.modelPath,
+      device: effectiveDevice(),
+      intraOpNumThreads: options.intraOpNumThreads,
+      preset: first.preset,
+      images,
+      ...(batch.some((pending) => pending.job.testCrash) ? { testCrash: batch.find((pending) => pending.job.testCrash)!.job.testCrash } : {}),
+    };
+    slot.worker.postMessage(message, images.map((image) => image.buffer as ArrayBuffer));
+  }
+
+  function run(job: PoolJob): Promise<PoolResult> {
+    if (disposed) return Promise.reject(fail('provider_unavailable', 'the local provider was disposed', false));
+    if (job.signal?.aborted) return Promise.reject(pixmuxError('aborted', 'The call was aborted', { provider: options.provider }));
+    const idle = slots.some((slot) => !slot.batch) || slots.length < maxWorkers;
+    if (!idle && queue.length >= options.maxQueue) {
+      return Promise.reject(
+        fail('provider_unavailable', `saturated: ${queue.length} requests already wait for ${slots.length} worker(s) (maxQueue ${options.maxQueue})`, false),
+      );
+    }
+    return new Promise<PoolResult>((resolve, reject) => {
+      const onAbort = () => {
+        const index = queue.indexOf(pending);
+        if (index >= 0) queue.splice(index, 1);
+        settle(pending, undefined, pixmuxError('aborted', 'The call was aborted', { provider: options.provider }));
+      };
+      const pending: Pending = {
+        job,
+        key: `${job.modelPath}|${job.preset.size.join('x')}|${JSON.stringify(job.preset)}`,
+        enqueuedAt: performance.now(),
+        settled: false,
+        resolve,
+        reject,
+        detach: () => job.signal?.removeEventListener('abort', onAbort),
+      };
+      job.signal?.addEventListener('abort', onAbort, { once: true });
+      queue.push(pending);
+      dispatch();
+    });
+  }
+
+  function capacity(): Capacity {
+    const inFlight = slots.reduce((sum, slot) => sum + (slot.batch?.length ?? 0), 0);
+    const queued = queue.length;
+    return { inFlight, queued, limit: maxWorkers, expectedWaitMs: Math.round((runTime.get() * queued) / Math.max(1, maxWorkers)) };
+  }
+
+  async function dispose(): Promise<void> {
+    if (disposed) return;
+    disposed = true;
+    if (batchTimer) clearTimeout(batchTimer);
+    const error = fail('provider_unavailable', 'the local provider was disposed', false);
+    for (const pending of queue.splice(0)) settle(pending, undefined, error);
+    const all = slots.splice(0);
+    for (const slot of all) {
+      slot.dead = true;
+      for (const pending of slot.batch ?? []) settle(pending, undefined, error);
+    }
+    await Promise.all(all.map((slot) => slot.worker.terminate()));
+  }
+
+  return {
+    run,
+    capacity,
+    get device() {
+      return usedDevice;
+    },
+    get workers() {
+      return slots.length;
+    },
+    dispose,
+  };
+}

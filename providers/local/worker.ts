@@ -1,0 +1,175 @@
+/**
+ * The local provider's worker thread: holds one onnxruntime session per model and runs batches on it, so the
+ * synchronous native `run()` never blocks the caller's event loop. It imports nothing from the core.
+ */
+import { parentPort } from 'node:worker_threads';
+import type * as Ort from 'onnxruntime-node';
+import { INSTALL_HINT } from './install-hint.js';
+import { maskFromOutput } from './pipelines/mask-from-output.js';
+import { tensorizeBatch } from './pipelines/tensorize.js';
+import type { Device, ErrorMessage, RunMessage, UsedDevice, WorkerErrorCode, WorkerReply } from './pool/protocol.js';
+
+interface LoadedModel {
+  session: Ort.InferenceSession;
+  device: UsedDevice;
+  deviceWarning: string | undefined;
+  inputName: string;
+  dynamicBatch: boolean;
+}
+
+class WorkerFailure extends Error {
+  constructor(
+    readonly code: WorkerErrorCode,
+    message: string,
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
+}
+
+/** The accelerator's execution provider could not be loaded (no CUDA libraries, no WebGPU adapter). */
+class DeviceUnavailable extends WorkerFailure {
+  constructor(
+    readonly device: Exclude<Device, 'auto' | 'cpu'>,
+    readonly reason: string,
+  ) {
+    super('provider_unavailable', `device '${device}' is not available (${reason}). ${device === 'cuda' ? INSTALL_HINT : 'Use device: "cpu" or "auto".'}`);
+  }
+}
+
+let ortPromise: Promise<typeof Ort> | undefined;
+const sessions = new Map<string, Promise<LoadedModel>>();
+
+function loadOrt(): Promise<typeof Ort> {
+  ortPromise ??= import('onnxruntime-node')
+    .then((module) => ((module as unknown as { default?: typeof Ort }).default ?? module) as typeof Ort)
+    .catch((error: unknown) => {
+      throw new WorkerFailure('provider_unavailable', `the optional package "onnxruntime-node" could not be loaded (${firstLine(error)}). ${INSTALL_HINT}`);
+    });
+  return ortPromise;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300);
+}
+
+function providersFor(device: Exclude<Device, 'auto'>): string[] {
+  // A second entry lets ORT place nodes the accelerator cannot run on the CPU.
+  return device === 'cpu' ? ['cpu'] : [device, 'cpu'];
+}
+
+async function createSession(ort: typeof Ort, message: RunMessage): Promise<LoadedModel> {
+  const options = (device: Exclude<Device, 'auto'>): Ort.InferenceSession.SessionOptions => ({
+    executionProviders: providersFor(device) as Ort.InferenceSession.SessionOptions['executionProviders'],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: message.intraOpNumThreads,
+    logSeverityLevel: 3,
+  });
+  const open = async (device: Exclude<Device, 'auto'>) => {
+    try {
+      return await ort.InferenceSession.create(message.modelPath, options(device));
+    } catch (error) {
+      const text = firstLine(error);
+      if (device !== 'cpu' && /execution ?provider|shared library|cuda|webgpu|adapter|provider/i.test(text)) throw new DeviceUnavailable(device, text);
+      throw new WorkerFailure('provider_unavailable', `could not load the model ${message.modelPath}: ${text}`);
+    }
+  };
+  let session: Ort.InferenceSession;
+  let device: UsedDevice;
+  let deviceWarning: string | undefined;
+  if (message.device === 'auto') {
+    try {
+      session = await open('cuda');
+      device = 'cuda';
+    } catch (error) {
+      if (!(error instanceof DeviceUnavailable)) throw error;
+      session = await open('cpu');
+      device = 'cpu';
+      deviceWarning =
+        `CUDA is not available, so the model ran on the CPU (${error.reason}). For GPUs: CUDA 12 and cuDNN 9 on the library path, and onnxruntime-node's ` +
+        'CUDA provider (`node node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12`).';
+    }
+  } else {
+    session = await open(message.device);
+    device = message.device;
+  }
+  const input = session.inputMetadata[0];
+  const inputName = session.inputNames[0];
+  if (!inputName) throw new WorkerFailure('provider_unavailable', `the model ${message.modelPath} has no inputs`);
+  const firstDim = input && input.isTensor ? input.shape[0] : undefined;
+  return { session, device, deviceWarning, inputName, dynamicBatch: typeof firstDim === 'string' || firstDim === -1 };
+}
+
+function loadModel(ort: typeof Ort, message: RunMessage): Promise<LoadedModel> {
+  const key = `${message.device}|${message.modelPath}`;
+  let loaded = sessions.get(key);
+  if (!loaded) {
+    loaded = createSession(ort, message);
+    sessions.set(key, loaded);
+    loaded.catch(() => sessions.delete(key));
+  }
+  return loaded;
+}
+
+async function run(message: RunMessage): Promise<WorkerReply> {
+  const ort = await loadOrt();
+  const model = await loadModel(ort, message);
+  const [width, height] = message.preset.size;
+  const batch = message.images.length;
+  if (batch > 1 && !model.dynamicBatch) throw new WorkerFailure('invalid_request', 'this model has a fixed batch size; its requests cannot be batched');
+
+  const t0 = performance.now();
+  const data = tensorizeBatch(message.images, message.preset);
+  const tensor = new ort.Tensor('float32', data, [batch, 3, height, width]);
+  const t1 = performance.now();
+  if (message.testCrash === 'exit') process.exit(70);
+  if (message.testCrash === 'throw') setImmediate(() => { throw new Error('test crash'); });
+
+  const outputName = model.session.outputNames[message.preset.output.index];
+  if (!outputName) throw new WorkerFailure('bad_response', `the model has ${model.session.outputNames.length} output(s); preset output.index ${message.preset.output.index} does not exist`);
+  let results: Ort.InferenceSession.ReturnType;
+  try {
+    results = await model.session.run({ [model.inputName]: tensor }, [outputName]);
+  } catch (error) {
+    throw new WorkerFailure('provider_error', `inference failed: ${firstLine(error)}`);
+  }
+  const t2 = performance.now();
+
+  const output = results[outputName]!;
+  if (output.type !== 'float32') throw new WorkerFailure('bad_response', `the model's output "${outputName}" is ${output.type}, expected float32`);
+  if (output.dims[0] !== batch) throw new WorkerFailure('bad_response', `the model returned ${output.dims[0]} item(s) for a batch of ${batch}`);
+  const masks = [];
+  try {
+    for (let item = 0; item < batch; item++) masks.push(maskFromOutput({ data: output.data as Float32Array, dims: output.dims }, item, message.preset.output));
+  } catch (error) {
+    throw new WorkerFailure('bad_response', `the model's output does not fit the preset: ${firstLine(error)}`);
+  }
+  output.dispose();
+  const t3 = performance.now();
+  return {
+    type: 'result',
+    jobId: message.jobId,
+    masks,
+    device: model.device,
+    ...(model.deviceWarning ? { deviceWarning: model.deviceWarning } : {}),
+    dynamicBatch: model.dynamicBatch,
+    timings: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, postprocessMs: t3 - t2 },
+  };
+}
+
+function failure(jobId: number, error: unknown): ErrorMessage {
+  if (error instanceof WorkerFailure) return { type: 'error', jobId, code: error.code, message: error.message, retryable: error.retryable };
+  return { type: 'error', jobId, code: 'provider_error', message: `worker failed: ${firstLine(error)}`, retryable: false };
+}
+
+const port = parentPort;
+if (port) {
+  port.on('message', (message: RunMessage) => {
+    if (message?.type !== 'run') return;
+    run(message).then(
+      (reply) => port.postMessage(reply, reply.type === 'result' ? reply.masks.map((mask) => mask.mask.buffer as ArrayBuffer) : []),
+      (error: unknown) => port.postMessage(failure(message.jobId, error)),
+    );
+  });
+}
