@@ -16,7 +16,7 @@ export interface PollJobOptions<T> {
   cancel?: ((signal: AbortSignal) => Promise<unknown>) | undefined;
   /** The call's signal (`ctx.signal`): aborts at the deadline or when the caller aborts. */
   signal: AbortSignal;
-  /** Milliseconds left before the call's deadline (`ctx.remainingMs`); a wait that cannot fit gives up early. */
+  /** Milliseconds left before the call's deadline (`ctx.remainingMs`); a Retry-After past it gives up at once. */
   remainingMs?: (() => number) | undefined;
   /** Delay before the first look. @default 250 */
   initialDelayMs?: number;
@@ -49,7 +49,8 @@ export const DEFAULT_POLL = { initialDelayMs: 250, maxDelayMs: 2_000, factor: 1.
  *     const job = await readJob(signal);
  *     return job.status === 'done' ? { done: true, value: job.output } : { done: false };
  *   },
- *   cancel: (signal) => ctx.http.post(cancelUrl, { signal, prefixUrl: '' }),
+ *   // Not ctx.http: ky merges its signal, which has already aborted when cancel runs.
+ *   cancel: (signal) => cancelClient.post(cancelUrl, { signal }),
  * });
  */
 export async function pollJob<T>(options: PollJobOptions<T>): Promise<T> {
@@ -72,16 +73,11 @@ export async function pollJob<T>(options: PollJobOptions<T>): Promise<T> {
       transientErrors += 1;
       if (transientErrors > settings.maxTransientErrors) return giveUp(options, settings.cancelTimeoutMs, error);
       waitMs = error.retryAfterMs ?? delayMs;
+      // A vendor that asks for a wait past the deadline will not answer in time: stop now, so a fallback gets the time.
+      const remaining = options.remainingMs?.();
+      if (remaining !== undefined && waitMs >= remaining) return giveUp(options, settings.cancelTimeoutMs, error);
     }
-    const remaining = options.remainingMs?.();
-    if (remaining !== undefined && waitMs >= remaining) {
-      // Waiting would outlive the deadline: stop now and say so, rather than sleep into it.
-      const reason = pixmuxError('timeout', `${options.provider ?? 'job'}: the job was still running when the call's deadline came (next look in ${waitMs} ms, ${remaining} ms left)`, {
-        provider: options.provider,
-        retryable: false,
-      });
-      return giveUp(options, settings.cancelTimeoutMs, reason);
-    }
+    // A running job is waited for until the signal aborts (the deadline), which then cancels it.
     try {
       await sleep(waitMs, signal);
     } catch {

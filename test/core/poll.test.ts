@@ -114,13 +114,25 @@ describe('pollJob', () => {
     expect(cancel).toHaveBeenCalledTimes(1);
   });
 
-  it('gives up early, cancelling, when the next wait would outlive the deadline', async () => {
+  it('gives up at once, cancelling, when a 429 asks for a wait past the deadline', async () => {
     const cancel = vi.fn(async () => {});
-    const check = async (): Promise<PollStep<string>> => ({ done: false, retryAfterMs: 5_000 });
-    const error = (await pollJob({ ...fast, check, cancel, signal: new AbortController().signal, remainingMs: () => 1_000 }).catch((e: unknown) => e)) as PixmuxError;
-    expect(PixmuxError.isInstance(error)).toBe(true);
-    expect(error.code).toBe('timeout');
-    expect(error.message).toMatch(/still running/);
+    const limited = pixmuxError('rate_limited', 'slow down', { retryAfterMs: 5_000 });
+    const check = async (): Promise<PollStep<string>> => Promise.reject(limited);
+    const error = await pollJob({ ...fast, check, cancel, signal: new AbortController().signal, remainingMs: () => 1_000 }).catch((e: unknown) => e);
+    expect(error).toBe(limited);
+    expect(cancel).toHaveBeenCalledTimes(1);
+  });
+
+  it('waits for a running job until the deadline aborts the signal, then cancels', async () => {
+    const controller = new AbortController();
+    const deadline = pixmuxError('timeout', 'deadline', { retryable: false });
+    setTimeout(() => controller.abort(deadline), 20);
+    const cancel = vi.fn(async () => {});
+    const check = async (): Promise<PollStep<string>> => ({ done: false, retryAfterMs: 60_000 });
+    const startedAt = Date.now();
+    const error = await pollJob({ ...fast, check, cancel, signal: controller.signal, remainingMs: () => 20 }).catch((e: unknown) => e);
+    expect(error).toBe(deadline);
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
     expect(cancel).toHaveBeenCalledTimes(1);
   });
 
