@@ -1,0 +1,214 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PixmuxError } from 'pixmux';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from '../../providers/local/pool/worker-pool.js';
+import { PRESETS, resolvePreset } from '../../providers/local/presets.js';
+import { heavyModel, identityModel, writeTinyModel } from './helpers/tiny-model.js';
+import { buildTestWorker, PPHUMANSEG } from './helpers/worker-build.js';
+
+let workerUrl: URL;
+let dir: string;
+let identityPath: string;
+let fixedBatchPath: string;
+let heavyPath: string;
+const pools: WorkerPool[] = [];
+
+beforeAll(async () => {
+  workerUrl = await buildTestWorker();
+  dir = mkdtempSync(join(tmpdir(), 'pixmux-pool-'));
+  identityPath = writeTinyModel(join(dir, 'identity.onnx'), identityModel([4, 2]));
+  fixedBatchPath = writeTinyModel(join(dir, 'identity-fixed.onnx'), identityModel([4, 2], 1));
+  heavyPath = writeTinyModel(join(dir, 'heavy.onnx'), heavyModel([1024, 1024], 2));
+});
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((pool) => pool.dispose()));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function pool(overrides: Partial<WorkerPoolOptions> = {}): WorkerPool {
+  const created = createWorkerPool({
+    workerUrl,
+    size: 1,
+    gpuSize: 1,
+    intraOpNumThreads: 1,
+    device: 'cpu',
+    maxQueue: 16,
+    maxBatch: 1,
+    maxBatchWaitMs: 0,
+    provider: 'local',
+    ...overrides,
+  });
+  pools.push(created);
+  return created;
+}
+
+/** Identity model preset: the mask is the red channel, unchanged (scale 1/255, no normalisation beyond clip). */
+const RED = resolvePreset({ size: [4, 2], output: { channel: 0, normalize: 'clip' } });
+const HEAVY = resolvePreset({ size: [1024, 1024], output: { normalize: 'clip' } });
+
+/** 4×2 RGB pixels whose red channel is `red + index`. */
+function pixels(red: number): Uint8Array {
+  const rgb = new Uint8Array(4 * 2 * 3);
+  for (let p = 0; p < 8; p++) rgb.set([red + p, 7, 9], p * 3);
+  return rgb;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<PixmuxError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(PixmuxError.isInstance(error)).toBe(true);
+  return error as PixmuxError;
+}
+
+describe('worker pool', () => {
+  it('runs a model in a worker and returns the mask the preset describes', async () => {
+    const result = await pool().run({ modelPath: identityPath, preset: RED, image: pixels(100) });
+    expect(Array.from(result.mask)).toEqual([100, 101, 102, 103, 104, 105, 106, 107]);
+    expect([result.width, result.height, result.device, result.batchSize]).toEqual([4, 2, 'cpu', 1]);
+    expect(result.timings.inferenceMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('keeps the event loop responsive while inference runs', async () => {
+    const workers = pool({ size: 2 });
+    const image = new Uint8Array(1024 * 1024 * 3).fill(90);
+    await workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() }); // warm: session created
+    const histogram = monitorEventLoopDelay({ resolution: 5 });
+    histogram.enable();
+    const started = performance.now();
+    const results = await Promise.all([1, 2, 3, 4].map(() => workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() })));
+    const elapsed = performance.now() - started;
+    histogram.disable();
+    const inference = results.reduce((sum, result) => sum + result.timings.inferenceMs, 0);
+    if (process.env.PIXMUX_REPORT) console.log(`inference ${inference.toFixed(0)} ms over 4 runs in ${elapsed.toFixed(0)} ms; event-loop delay max ${(histogram.max / 1e6).toFixed(1)} ms, mean ${(histogram.mean / 1e6).toFixed(1)} ms`);
+    // Inference took real time, yet the main thread never stalled for anything near one run.
+    expect(inference).toBeGreaterThan(50);
+    expect(histogram.max / 1e6).toBeLessThan(Math.max(60, inference / 4));
+    expect(elapsed).toBeGreaterThan(0);
+    expect(workers.workers).toBe(2);
+  });
+
+  it('runs requests concurrently on several workers', async () => {
+    const workers = pool({ size: 2 });
+    const image = new Uint8Array(1024 * 1024 * 3).fill(90);
+    const runs = [1, 2].map(() => workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() }));
+    expect(workers.capacity()).toMatchObject({ inFlight: 2, queued: 0, limit: 2 });
+    await Promise.all(runs);
+    expect(workers.workers).toBe(2);
+    expect(workers.capacity()).toMatchObject({ inFlight: 0, queued: 0 });
+  });
+
+  it('stacks concurrent same-size requests into one batch when the model has a dynamic batch dimension', async () => {
+    const batching = pool({ maxBatch: 4, maxBatchWaitMs: 50 });
+    await batching.run({ modelPath: identityPath, preset: RED, image: pixels(0) }); // learns that N is dynamic
+    const results = await Promise.all([10, 20, 30, 40].map((red) => batching.run({ modelPath: identityPath, preset: RED, image: pixels(red) })));
+    expect(results.map((result) => result.batchSize)).toEqual([4, 4, 4, 4]);
+    // Each caller gets its own item back, in order.
+    expect(results.map((result) => result.mask[0])).toEqual([10, 20, 30, 40]);
+    expect(Array.from(results[2]!.mask)).toEqual([30, 31, 32, 33, 34, 35, 36, 37]);
+  });
+
+  it('never batches a model whose batch dimension is fixed', async () => {
+    const batching = pool({ maxBatch: 4, maxBatchWaitMs: 50 });
+    await batching.run({ modelPath: fixedBatchPath, preset: RED, image: pixels(0) });
+    const results = await Promise.all([10, 20, 30].map((red) => batching.run({ modelPath: fixedBatchPath, preset: RED, image: pixels(red) })));
+    expect(results.map((result) => result.batchSize)).toEqual([1, 1, 1]);
+    expect(results.map((result) => result.mask[0])).toEqual([10, 20, 30]);
+  });
+
+  it.skipIf(!existsSync(PPHUMANSEG))('batches PP-HumanSeg (dynamic N) with the same masks as single runs (needs /work/shared/fixtures/models)', async () => {
+    const preset = resolvePreset(PRESETS.pphumanseg);
+    const [width, height] = preset.size;
+    const images = [40, 120, 200].map((seed) => {
+      const rgb = new Uint8Array(width * height * 3);
+      for (let i = 0; i < rgb.length; i++) rgb[i] = (i * 7 + seed * (1 + (i % 13))) % 256;
+      return rgb;
+    });
+    const batching = pool({ maxBatch: 4, maxBatchWaitMs: 50 });
+    const single = [];
+    for (const image of images) single.push(await batching.run({ modelPath: PPHUMANSEG, preset, image: image.slice() }));
+    const batched = await Promise.all(images.map((image) => batching.run({ modelPath: PPHUMANSEG, preset, image: image.slice() })));
+    expect(batched.map((result) => result.batchSize)).toEqual([3, 3, 3]);
+    batched.forEach((result, index) => {
+      const reference = single[index]!.mask;
+      let worst = 0;
+      for (let p = 0; p < reference.length; p++) worst = Math.max(worst, Math.abs(reference[p]! - result.mask[p]!));
+      expect(worst).toBeLessThanOrEqual(1);
+    });
+  });
+
+  it.each(['exit', 'throw'] as const)('fails the calls of a worker that dies (%s) with a retryable error, replaces it and keeps serving', async (how) => {
+    const workers = pool();
+    await workers.run({ modelPath: identityPath, preset: RED, image: pixels(1) });
+    const doomed = workers.run({ modelPath: identityPath, preset: RED, image: pixels(2), testCrash: how });
+    const queued = workers.run({ modelPath: identityPath, preset: RED, image: pixels(50) });
+    const error = await rejection(doomed);
+    expect(error.code).toBe('provider_error');
+    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(/worker thread (crashed|exited)/);
+    expect((await queued).mask[0]).toBe(50);
+    expect((await workers.run({ modelPath: identityPath, preset: RED, image: pixels(60) })).mask[0]).toBe(60);
+    expect(workers.workers).toBe(1);
+  });
+
+  it('fails fast as saturated when the queue is full, and reports its load', async () => {
+    const workers = pool({ maxQueue: 1 });
+    const image = new Uint8Array(1024 * 1024 * 3).fill(90);
+    await workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() });
+    const running = workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() });
+    const waiting = workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() });
+    const capacity = workers.capacity();
+    expect(capacity).toMatchObject({ inFlight: 1, queued: 1, limit: 1 });
+    expect(capacity.expectedWaitMs).toBeGreaterThan(0);
+    const started = performance.now();
+    const error = await rejection(workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() }));
+    expect(performance.now() - started).toBeLessThan(20);
+    expect(error.code).toBe('provider_unavailable');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(/saturated/);
+    await Promise.all([running, waiting]);
+  });
+
+  it('drops a queued call when its signal aborts', async () => {
+    const workers = pool();
+    const image = new Uint8Array(1024 * 1024 * 3).fill(90);
+    const running = workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() });
+    const controller = new AbortController();
+    const waiting = workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice(), signal: controller.signal });
+    controller.abort();
+    expect((await rejection(waiting)).code).toBe('aborted');
+    expect(workers.capacity().queued).toBe(0);
+    await running;
+  });
+
+  it('reports a broken model file and a wrong preset as typed errors', async () => {
+    const workers = pool();
+    const broken = join(dir, 'broken.onnx');
+    (await import('node:fs')).writeFileSync(broken, 'not a model');
+    const loadError = await rejection(workers.run({ modelPath: broken, preset: RED, image: pixels(1) }));
+    expect(loadError.code).toBe('provider_unavailable');
+    expect(loadError.message).toMatch(/could not load the model/);
+    const wrongChannel = resolvePreset({ size: [4, 2], output: { channel: 5 } });
+    expect((await rejection(workers.run({ modelPath: identityPath, preset: wrongChannel, image: pixels(1) }))).code).toBe('bad_response');
+    const wrongSize = resolvePreset({ size: [8, 8] });
+    const shapeError = await rejection(workers.run({ modelPath: identityPath, preset: wrongSize, image: new Uint8Array(8 * 8 * 3) }));
+    expect(shapeError.code).toBe('provider_error');
+    expect(shapeError.retryable).toBe(false);
+  });
+
+  it('fails pending calls on dispose and refuses new ones', async () => {
+    const workers = pool();
+    const image = new Uint8Array(1024 * 1024 * 3).fill(90);
+    const running = workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() });
+    const waiting = workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() });
+    const failures = Promise.all([rejection(running), rejection(waiting)]);
+    await workers.dispose();
+    expect((await failures).map((error) => error.code)).toEqual(['provider_unavailable', 'provider_unavailable']);
+    expect((await rejection(workers.run({ modelPath: identityPath, preset: RED, image: pixels(1) }))).message).toMatch(/disposed/);
+    expect(workers.workers).toBe(0);
+  });
+});
