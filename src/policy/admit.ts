@@ -51,7 +51,7 @@ export async function admit(entry: ProviderEntry, request: NormalizedRequest, ca
     call.load.release(id);
     giveBackCircuit();
     call.emit({ type: 'budget.refused', provider: id, usd: estimate, reason: reserved.reason });
-    return { ok: false, reason: 'over_budget', detail: `${id}: ${reserved.reason}` };
+    return { ok: false, reason: 'over_budget', detail: reserved.reason };
   }
   if (call.budget.hasLimits) call.emit({ type: 'budget.reserved', provider: id, usd: estimate });
   return { ok: true, ticket: { estimateUsd: estimate, reservation: reserved.reservation, probe } };
