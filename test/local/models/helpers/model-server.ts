@@ -1,0 +1,109 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ModelSpec } from '../../../../providers/local/models/index.js';
+
+/** How the test server answers one path. */
+export interface Route {
+  body: Uint8Array;
+  /** Answer every request with this status and no body. */
+  status?: number;
+  /** Answer a Range request with the whole file and HTTP 200. */
+  ignoreRange?: boolean;
+  /** Drop the connection after this many body bytes, for the first `cuts` responses. */
+  cutAfterBytes?: number;
+  /** @default 1 */
+  cuts?: number;
+  /** The body waits for this before it is sent (headers go out first). */
+  hold?: Promise<void>;
+  /** Send the headers, then nothing: a stalled server. */
+  stall?: boolean;
+  /** @default 16_384 */
+  chunkSize?: number;
+}
+
+export interface RecordedRequest {
+  path: string;
+  range: string | undefined;
+}
+
+/** A node:http server on 127.0.0.1 (random port) serving model files, counting every request. */
+export async function startModelServer(routes: Record<string, Route>) {
+  const requests: RecordedRequest[] = [];
+  const cutsUsed = new Map<string, number>();
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    requests.push({ path, range: request.headers.range });
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    void answer(path, route, request, response).catch(() => response.destroy());
+  });
+
+  async function answer(path: string, route: Route | undefined, request: IncomingMessage, response: ServerResponse) {
+    if (!route) return void response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    if (route.status) return void response.writeHead(route.status, { 'content-type': 'text/plain' }).end(`status ${route.status}`);
+    const total = route.body.byteLength;
+    const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? '');
+    let start = 0;
+    const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes' };
+    if (range && !route.ignoreRange) {
+      start = Number(range[1]);
+      if (start >= total) return void response.writeHead(416, { 'content-range': `bytes */${total}` }).end();
+      headers['content-range'] = `bytes ${start}-${total - 1}/${total}`;
+    }
+    headers['content-length'] = total - start;
+    response.writeHead(range && !route.ignoreRange ? 206 : 200, headers);
+    response.flushHeaders();
+    if (route.stall) return;
+    await route.hold;
+    const slice = route.body.subarray(start);
+    const used = cutsUsed.get(path) ?? 0;
+    if (route.cutAfterBytes !== undefined && used < (route.cuts ?? 1)) {
+      cutsUsed.set(path, used + 1);
+      response.write(slice.subarray(0, route.cutAfterBytes), () => setTimeout(() => response.socket?.destroy(), 5));
+      return;
+    }
+    const chunkSize = route.chunkSize ?? 16_384;
+    for (let offset = 0; offset < slice.byteLength; offset += chunkSize) {
+      if (!response.write(slice.subarray(offset, offset + chunkSize))) await new Promise((resolve) => response.once('drain', resolve));
+    }
+    response.end();
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    requests,
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    /** Requests for one path. */
+    requestsFor: (path: string) => requests.filter((request) => request.path === path),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Random bytes standing in for a model file, with their hashes. */
+export function fakeModelBytes(size: number) {
+  const bytes = new Uint8Array(randomBytes(size));
+  return {
+    bytes,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    md5: createHash('md5').update(bytes).digest('hex'),
+  };
+}
+
+/** A one-file spec served from the given URLs. */
+export function fakeSpec(id: string, file: { bytes: Uint8Array; sha256: string }, urls: string[], extra: Partial<ModelSpec['files'][number]> = {}): ModelSpec {
+  return {
+    id,
+    operation: 'removeBackground',
+    files: [{ name: `${id}.onnx`, urls, sha256: file.sha256, size: file.bytes.byteLength, ...extra }],
+    license: 'MIT',
+    commercial: true,
+    preset: 'u2net',
+    description: 'test model',
+    source: 'test',
+  };
+}
