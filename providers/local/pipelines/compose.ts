@@ -40,7 +40,7 @@ export async function composeOutput(sharp: SharpFn, image: DecodedImage, alpha: 
   let pipeline: import('sharp').Sharp;
   if (options.output === 'mask') {
     if (options.background) options.warn(`${options.provider}: background is ignored when output is 'mask'`);
-    pipeline = sharp(alpha, { raw: { width, height, channels: 1 } });
+    pipeline = sharp(alpha, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
   } else {
     const rgba = image.rgba;
     for (let i = 0; i < alpha.length; i++) rgba[i * 4 + 3] = alpha[i]!;

@@ -76,6 +76,12 @@ export interface WorkerPool {
   dispose(): Promise<void>;
 }
 
+/**
+ * Set once a session asked for `auto` ran on the CPU because CUDA could not load: later pools in this process
+ * go straight to the CPU (no repeated failing CUDA load and its log noise) and carry the same warning.
+ */
+let autoFallbackWarning: string | undefined;
+
 /** A fresh, unshared buffer holding the bytes, so it can be transferred to a worker. */
 function transferable(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
@@ -95,14 +101,13 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   let batchTimer: NodeJS.Timeout | undefined;
   let disposed = false;
   let usedDevice: UsedDevice | undefined;
-  let deviceWarning: string | undefined;
   let maxWorkers = options.size;
 
   const fail = (code: Parameters<typeof pixmuxError>[0], message: string, retryable: boolean) =>
     pixmuxError(code, `${options.provider}: ${message}`, { provider: options.provider, retryable });
 
   /** After `auto` fell back to the CPU once, new workers go straight to the CPU and skip the failing CUDA load. */
-  const effectiveDevice = (): Device => (options.device === 'auto' && usedDevice === 'cpu' ? 'cpu' : options.device);
+  const effectiveDevice = (): Device => (options.device === 'auto' && autoFallbackWarning ? 'cpu' : options.device);
 
   function spawn(): Slot {
     const slot: Slot = { id: nextSlotId++, worker: new Worker(options.workerUrl), batch: undefined, startedAt: 0, dead: false };
@@ -136,8 +141,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     if (reply.type === 'result') {
       runTime.add(elapsed);
       usedDevice = reply.device;
-      deviceWarning = reply.deviceWarning ?? deviceWarning;
-      const warning = reply.deviceWarning ?? (options.device === 'auto' && reply.device === 'cpu' ? deviceWarning : undefined);
+      if (options.device === 'auto' && reply.device === 'cpu' && reply.deviceWarning) autoFallbackWarning = reply.deviceWarning;
+      const warning = options.device === 'auto' && reply.device === 'cpu' ? (reply.deviceWarning ?? autoFallbackWarning) : undefined;
       if (reply.device !== 'cpu') maxWorkers = Math.min(maxWorkers, options.gpuSize);
       dynamicBatch.set(batch[0]!.job.modelPath, reply.dynamicBatch);
       batch.forEach((pending, index) => {
