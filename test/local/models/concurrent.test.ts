@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureModel, type EnsuredModel, type ModelSpec } from '../../../providers/local/models/index.js';
+import { fakeModelBytes, fakeSpec, startModelServer } from './helpers/model-server.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+let workDir: string;
+let childScript: string;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(tmpdir(), 'pixmux-concurrent-'));
+  // Child processes run plain Node, so the TypeScript module store is bundled for them first
+  // (esbuild comes with tsup), with 'pixmux' pointing at the sources as in the tests.
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [path.join(ROOT, 'providers/local/models/index.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: path.join(workDir, 'models.mjs'),
+    alias: { pixmux: path.join(ROOT, 'src/index.ts') },
+    logLevel: 'error',
+  });
+  childScript = path.join(workDir, 'child.mjs');
+  await writeFile(
+    childScript,
+    `import { ensureModel } from './models.mjs';
+const [spec, cacheDir] = [JSON.parse(process.argv[2]), process.argv[3]];
+process.stdout.write('start\\n');
+try {
+  const result = await ensureModel(spec, { cacheDir, offline: false, retryDelayMs: 1 });
+  process.stdout.write(JSON.stringify(result) + '\\n');
+} catch (error) {
+  process.stdout.write(JSON.stringify({ error: error.code, message: error.message }) + '\\n');
+  process.exitCode = 1;
+}
+`,
+  );
+});
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+/** Runs one child; `started` resolves when it is about to call ensureModel, `done` with its result. */
+function runChild(spec: ModelSpec, cacheDir: string) {
+  const child = spawn(process.execPath, [childScript, JSON.stringify(spec), cacheDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let stderr = '';
+  let markStarted!: () => void;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.startsWith('start\n')) markStarted();
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<EnsuredModel>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const last = output.trim().split('\n').at(-1) ?? '';
+      if (code === 0) resolve(JSON.parse(last) as EnsuredModel);
+      else reject(new Error(`child exited ${code}: ${last} ${stderr}`));
+    });
+  });
+  return { started, done };
+}
+
+describe('concurrent downloaders', () => {
+  it('two callers in one process share one download through the lock', async () => {
+    const model = fakeModelBytes(300_000);
+    let release!: () => void;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    const server = await startModelServer({ '/m.onnx': { body: model.bytes, hold } });
+    const cacheDir = await mkdtemp(path.join(workDir, 'cache-'));
+    try {
+      const spec = fakeSpec('shared-in-process', model, [server.url('/m.onnx')]);
+      const first = ensureModel(spec, { cacheDir, offline: false, retryDelayMs: 1 });
+      const second = ensureModel(spec, { cacheDir, offline: false, retryDelayMs: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 50)); // both are in: one downloading, one waiting for the lock
+      release();
+      const results = await Promise.all([first, second]);
+
+      expect(server.requests).toHaveLength(1);
+      expect(results.map((result) => result.downloaded).sort()).toEqual([false, true]);
+      expect(results[0]!.paths).toEqual(results[1]!.paths);
+      expect(new Uint8Array(await readFile(results[0]!.paths[0]!))).toEqual(model.bytes);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('two processes share one download: exactly one request, both get the verified file', async () => {
+    const model = fakeModelBytes(400_000);
+    let release!: () => void;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    const server = await startModelServer({ '/m.onnx': { body: model.bytes, hold } });
+    const cacheDir = await mkdtemp(path.join(workDir, 'cache-'));
+    try {
+      const spec = fakeSpec('shared-across-processes', model, [server.url('/m.onnx')]);
+      const a = runChild(spec, cacheDir);
+      const b = runChild(spec, cacheDir);
+      // The first request is held until both processes are inside ensureModel, so the second one meets the lock.
+      await Promise.all([a.started, b.started]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release();
+      const results = await Promise.all([a.done, b.done]);
+
+      expect(server.requests).toHaveLength(1);
+      expect(server.requests[0]!.range).toBeUndefined();
+      expect(results.map((result) => result.downloaded).sort()).toEqual([false, true]);
+      expect(results[0]!.paths).toEqual(results[1]!.paths);
+      expect(new Uint8Array(await readFile(results[0]!.paths[0]!))).toEqual(model.bytes);
+    } finally {
+      await server.close();
+    }
+  });
+});
