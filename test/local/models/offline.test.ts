@@ -92,9 +92,9 @@ describe('offline mode', () => {
 
   it('an explicit offline: false wins over PIXMUX_OFFLINE=1', async () => {
     vi.stubEnv('PIXMUX_OFFLINE', '1');
-    const fetch = vi.fn<typeof fetch>(async () => new Response('nope', { status: 404 }));
-    const error = await rejection(ensureModel(fakeSpec('online', fakeModelBytes(10), ['https://models.example/m.onnx']), { cacheDir, offline: false, fetch }));
-    expect(fetch).toHaveBeenCalledOnce();
+    const notFound = vi.fn<typeof fetch>(async () => new Response('nope', { status: 404 }));
+    const error = await rejection(ensureModel(fakeSpec('online', fakeModelBytes(10), ['https://models.example/m.onnx']), { cacheDir, offline: false, fetch: notFound }));
+    expect(notFound).toHaveBeenCalledOnce();
     expect(error.code).toBe('provider_unavailable');
     expect(error.message).toContain('HTTP 404');
   });
