@@ -62,8 +62,19 @@ export const PRESETS = {
   u2net: { size: [320, 320], scale: 'max', mean: IMAGENET_MEAN, std: IMAGENET_STD, output: { index: 0, normalize: 'minmax' } },
   /** MODNet portrait matting (facefusion's export): 512², (x/255 − 0.5)/0.5, matte already in 0..1. */
   modnet: { size: [512, 512], mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], output: { normalize: 'clip' } },
-  /** SINet portrait segmentation (anilsathyan7): 320², BGR (x − mean)/std in 0–255 units, softmax channel 1. */
-  sinet: { size: [320, 320], colorOrder: 'bgr', scale: 1, mean: [102.89, 111.25, 126.91], std: [62.93, 62.82, 66.36], output: { channel: 1, activation: 'none', normalize: 'clip' } },
+  /**
+   * SINet portrait segmentation (anilsathyan7/Portrait-Segmentation `SINet/sinet_video.py` and `sinet.cpp`): 320², BGR,
+   * `((x − mean) / std) / 255` with mean and std in 0–255 units (the extra /255 is the repo's, and the model needs it),
+   * softmax output, channel 1 = person.
+   */
+  sinet: {
+    size: [320, 320],
+    colorOrder: 'bgr',
+    scale: 1,
+    mean: [102.890434, 111.25247, 126.91212],
+    std: [62.93292 * 255, 62.82138 * 255, 66.355705 * 255],
+    output: { channel: 1, activation: 'none', normalize: 'clip' },
+  },
   /** PP-HumanSeg-Lite portrait (PaddleSeg, with softmax): 398×224, (x/255 − 0.5)/0.5, channel 1. */
   pphumanseg: { size: [398, 224], mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], output: { channel: 1, activation: 'none', normalize: 'clip' } },
 } satisfies Record<string, Preset>;

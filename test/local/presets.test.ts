@@ -15,17 +15,17 @@ describe('tensorize', () => {
     expected.forEach((value, index) => expect(out[index]).toBeCloseTo(value, 6));
   });
 
-  it('reverses the channels for BGR presets (SINet: mean and std in 0–255 units)', () => {
+  it('reverses the channels for BGR presets (SINet: ((x − mean) / std) / 255 in 0–255 units)', () => {
     const preset = resolvePreset(PRESETS.sinet);
     const small = { ...preset, size: [2, 1] as [number, number] };
     const out = new Float32Array(6);
     tensorizeInto(PIXELS, small, out, 0);
-    // Plane 0 is blue: (30 − 102.89) / 62.93 and (0 − 102.89) / 62.93.
-    expect(out[0]).toBeCloseTo((30 - 102.89) / 62.93, 5);
-    expect(out[1]).toBeCloseTo((0 - 102.89) / 62.93, 5);
+    // Plane 0 is blue: ((30 − 102.89) / 62.93) / 255, as the SINet repo computes it.
+    expect(out[0]).toBeCloseTo((30 - 102.890434) / 62.93292 / 255, 6);
+    expect(out[1]).toBeCloseTo((0 - 102.890434) / 62.93292 / 255, 6);
     // Plane 2 is red.
-    expect(out[4]).toBeCloseTo((10 - 126.91) / 66.36, 5);
-    expect(out[5]).toBeCloseTo((250 - 126.91) / 66.36, 5);
+    expect(out[4]).toBeCloseTo((10 - 126.91212) / 66.355705 / 255, 6);
+    expect(out[5]).toBeCloseTo((250 - 126.91212) / 66.355705 / 255, 6);
   });
 
   it("divides by the image's own maximum for scale 'max' (rembg's quirk)", () => {
