@@ -28,7 +28,7 @@ function accepted(model: string, requestId: string) {
 }
 
 /** A queue that answers the given statuses in turn, then the result. */
-function queue(model: string, requestId: string, result: unknown, statuses: string[] = ['IN_PROGRESS', 'COMPLETED'], seen?: { submit?: { url: string; auth: string | null; type: string | null; body: unknown }; statusAuth?: string[] }) {
+function queue(model: string, requestId: string, result: Record<string, unknown>, statuses: string[] = ['IN_PROGRESS', 'COMPLETED'], seen?: { submit?: { url: string; auth: string | null; type: string | null; body: unknown }; statusAuth?: string[] }) {
   const [owner, name] = model.split('/');
   const root = `${QUEUE}/${owner}/${name}/requests/${requestId}`;
   const left = [...statuses];
