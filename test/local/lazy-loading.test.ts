@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { PixmuxError } from 'pixmux';
+import { describe, expect, it } from 'vitest';
+import { loadSharp } from '../../providers/local/native.js';
+import { createWorkerPool } from '../../providers/local/pool/worker-pool.js';
+import { resolvePreset } from '../../providers/local/presets.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+describe('optional native packages', () => {
+  it('importing pixmux/providers/local and creating the provider loads neither onnxruntime-node nor sharp', async () => {
+    mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
+    const dir = mkdtempSync(join(root, 'node_modules/.cache/pixmux-lazy-local-'));
+    try {
+      await build({
+        entryPoints: { core: join(root, 'src/index.ts'), local: join(root, 'providers/local/index.ts') },
+        outdir: dir,
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        packages: 'external',
+        alias: { pixmux: join(root, 'src/index.ts') },
+        outExtension: { '.js': '.mjs' },
+        logLevel: 'silent',
+      });
+      const probe = join(dir, 'probe.mjs');
+      writeFileSync(
+        probe,
+        `import { createRequire } from 'node:module';
+         const core = await import('./core.mjs');
+         const { local } = await import('./local.mjs');
+         const provider = local();
+         const px = core.createPixmux({ providers: [provider] });
+         const require = createRequire(import.meta.url);
+         console.log(JSON.stringify({
+           providers: px.providers,
+           capacity: provider.capacity(),
+           modules: Object.keys(require.cache),
+           shared: process.report.getReport().sharedObjects,
+         }));`,
+      );
+      const report = JSON.parse(execFileSync(process.execPath, [probe], { cwd: root, encoding: 'utf8' })) as { providers: string[]; capacity: { inFlight: number }; modules: string[]; shared: string[] };
+      expect(report.providers).toEqual(['local']);
+      expect(report.capacity.inFlight).toBe(0);
+      const loaded = [...report.modules, ...report.shared].join('\n');
+      expect(loaded).not.toMatch(/onnxruntime/i);
+      expect(loaded).not.toMatch(/sharp|libvips/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a missing sharp is provider_unavailable and says what to install', async () => {
+    const error = await loadSharp('local', () => Promise.reject(new Error("Cannot find package 'sharp'"))).catch((thrown: unknown) => thrown);
+    expect(PixmuxError.isInstance(error)).toBe(true);
+    const typed = error as PixmuxError;
+    expect(typed.code).toBe('provider_unavailable');
+    expect(typed.retryable).toBe(false);
+    expect(typed.message).toMatch(/"sharp" could not be loaded \(Cannot find package 'sharp'\)/);
+    expect(typed.message).toMatch(/npm install onnxruntime-node sharp/);
+    expect(typed.message).toMatch(/CUDA 12/);
+  });
+
+  it('a missing onnxruntime-node is provider_unavailable from the worker, with the same advice', async () => {
+    // The worker compiled outside the repo: `onnxruntime-node` does not resolve from there.
+    const dir = mkdtempSync(join(tmpdir(), 'pixmux-no-ort-'));
+    try {
+      const outfile = join(dir, 'worker.mjs');
+      await build({ entryPoints: [join(root, 'providers/local/worker.ts')], outfile, bundle: true, format: 'esm', platform: 'node', external: ['onnxruntime-node'], logLevel: 'silent' });
+      const pool = createWorkerPool({
+        workerUrl: pathToFileURL(outfile),
+        size: 1,
+        gpuSize: 1,
+        intraOpNumThreads: 1,
+        device: 'cpu',
+        maxQueue: 4,
+        maxBatch: 1,
+        maxBatchWaitMs: 0,
+        provider: 'local',
+      });
+      const error = await pool.run({ modelPath: join(dir, 'any.onnx'), preset: resolvePreset({ size: [2, 2] }), image: new Uint8Array(12) }).catch((thrown: unknown) => thrown);
+      await pool.dispose();
+      expect(PixmuxError.isInstance(error)).toBe(true);
+      const typed = error as PixmuxError;
+      expect(typed.code).toBe('provider_unavailable');
+      expect(typed.message).toMatch(/"onnxruntime-node" could not be loaded/);
+      expect(typed.message).toMatch(/npm install onnxruntime-node sharp/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
