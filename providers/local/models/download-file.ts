@@ -76,7 +76,10 @@ async function attemptDownload(
 ): Promise<Outcome> {
   const have = await preparePart(file, partPath, part, options.signal);
   progress.report(have, file.size ?? 0);
-  if (file.size !== undefined && have === file.size) return verifyPart(partPath, part);
+  if (file.size !== undefined && have === file.size) {
+    const outcome = await verifyPart(partPath, part);
+    return outcome.kind === 'corrupt' ? { kind: 'retry', reason: `${outcome.reason} (a complete .part was already on disk)` } : outcome;
+  }
 
   const stall = new AbortController();
   const signal = combineSignals([options.signal, stall.signal]);
@@ -95,8 +98,9 @@ async function attemptDownload(
     }
     const start = startOffset(response, have);
     if (start === 'unsatisfiable') {
-      // 416: what we have cannot be resumed; start over from zero on the next try.
+      // 416: nothing past what we have. It may be the whole file (size not in the manifest); else start over.
       await cancelBody(response);
+      if (!part.state!.digests.peekMismatch()) return verifyPart(partPath, part);
       await resetPart(partPath, part);
       return { kind: 'retry', reason: `HTTP 416 for bytes=${have}-; starting over` };
     }
@@ -150,7 +154,10 @@ async function attemptDownload(
     if (file.size !== undefined && state.digests.bytes < file.size) {
       return { kind: 'retry', reason: `the connection closed after ${state.digests.bytes} of ${file.size} bytes` };
     }
-    return verifyPart(partPath, part);
+    const outcome = await verifyPart(partPath, part);
+    // Bad bytes after resuming a .part found on disk may be the old file's (a changed manifest): one fresh try.
+    if (outcome.kind === 'corrupt' && have > 0 && start === have) return { kind: 'retry', reason: `${outcome.reason} (resumed from ${have} bytes already on disk; starting over)` };
+    return outcome;
   } finally {
     clearTimeout(stallTimer);
   }

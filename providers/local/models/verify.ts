@@ -22,11 +22,20 @@ export class FileDigests {
 
   /** Finishes the hashes (once) and describes how the bytes differ from the manifest; undefined when they match. */
   mismatch(): string | undefined {
+    return this.compare(this.sha256, this.md5);
+  }
+
+  /** Like `mismatch`, on copies of the hashes, so more bytes can still be added. */
+  peekMismatch(): string | undefined {
+    return this.compare(this.sha256.copy(), this.md5?.copy());
+  }
+
+  private compare(sha256Hash: Hash, md5Hash: Hash | undefined): string | undefined {
     const problems: string[] = [];
     if (this.file.size !== undefined && this.bytes !== this.file.size) problems.push(`${this.bytes} bytes instead of ${this.file.size}`);
-    const sha256 = this.sha256.digest('hex');
+    const sha256 = sha256Hash.digest('hex');
     if (sha256 !== this.file.sha256.toLowerCase()) problems.push(`sha256 ${sha256} instead of ${this.file.sha256}`);
-    const md5 = this.md5?.digest('hex');
+    const md5 = md5Hash?.digest('hex');
     if (md5 !== undefined && md5 !== this.file.md5?.toLowerCase()) problems.push(`md5 ${md5} instead of ${this.file.md5}`);
     return problems.length ? problems.join(', ') : undefined;
   }

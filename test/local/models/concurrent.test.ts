@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureModel, type EnsuredModel, type ModelSpec } from '../../../providers/local/models/index.js';
-import { fakeModelBytes, fakeSpec, startModelServer } from './helpers/model-server.js';
+import { fakeModelBytes, fakeSpec, sameBytes, startModelServer } from './helpers/model-server.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -87,7 +87,7 @@ describe('concurrent downloaders', () => {
       expect(server.requests).toHaveLength(1);
       expect(results.map((result) => result.downloaded).sort()).toEqual([false, true]);
       expect(results[0]!.paths).toEqual(results[1]!.paths);
-      expect(new Uint8Array(await readFile(results[0]!.paths[0]!))).toEqual(model.bytes);
+      expect(await sameBytes(results[0]!.paths[0]!, model.bytes)).toBe(true);
     } finally {
       await server.close();
     }
@@ -113,7 +113,7 @@ describe('concurrent downloaders', () => {
       expect(server.requests[0]!.range).toBeUndefined();
       expect(results.map((result) => result.downloaded).sort()).toEqual([false, true]);
       expect(results[0]!.paths).toEqual(results[1]!.paths);
-      expect(new Uint8Array(await readFile(results[0]!.paths[0]!))).toEqual(model.bytes);
+      expect(await sameBytes(results[0]!.paths[0]!, model.bytes)).toBe(true);
     } finally {
       await server.close();
     }

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PixmuxError } from 'pixmux';
 import { ensureModel, modelFilePath, type DownloadProgress, type EnsureOptions, type ModelSpec } from '../../../providers/local/models/index.js';
-import { fakeModelBytes, fakeSpec, startModelServer, type Route } from './helpers/model-server.js';
+import { fakeModelBytes, fakeSpec, sameBytes, startModelServer, type Route } from './helpers/model-server.js';
 
 const FAST: EnsureOptions = { retryDelayMs: 1, offline: false };
 
@@ -50,7 +50,7 @@ describe('ensureModel downloads', () => {
 
     expect(first.downloaded).toBe(true);
     expect(first.paths).toEqual([path.join(cacheDir, 'models', 'plain', 'plain.onnx')]);
-    expect(new Uint8Array(await readFile(first.paths[0]!))).toEqual(model.bytes);
+    expect(await sameBytes(first.paths[0]!, model.bytes)).toBe(true);
     expect(existsSync(partPath(spec))).toBe(false);
     expect(existsSync(`${first.paths[0]}.lock`)).toBe(false);
     expect(events.length).toBeGreaterThan(2);
@@ -72,7 +72,7 @@ describe('ensureModel downloads', () => {
     const result = await ensureModel(spec, { ...FAST, cacheDir, onProgress: (event) => events.push(event) });
 
     expect(result.downloaded).toBe(true);
-    expect(new Uint8Array(await readFile(result.paths[0]!))).toEqual(model.bytes);
+    expect(await sameBytes(result.paths[0]!, model.bytes)).toBe(true);
     expect(srv.requests.map((request) => request.range)).toEqual([undefined, 'bytes=120000-']);
     for (let i = 1; i < events.length; i++) expect(events[i]!.receivedBytes).toBeGreaterThanOrEqual(events[i - 1]!.receivedBytes);
     expect(events.at(-1)?.receivedBytes).toBe(300_000);
@@ -86,7 +86,7 @@ describe('ensureModel downloads', () => {
 
     const result = await ensureModel(spec, { ...FAST, cacheDir, onProgress: (event) => events.push(event) });
 
-    expect(new Uint8Array(await readFile(result.paths[0]!))).toEqual(model.bytes);
+    expect(await sameBytes(result.paths[0]!, model.bytes)).toBe(true);
     expect(srv.requests.map((request) => request.range)).toEqual([undefined, 'bytes=50000-']);
     for (let i = 1; i < events.length; i++) expect(events[i]!.receivedBytes).toBeGreaterThan(events[i - 1]!.receivedBytes);
     expect(events.at(-1)?.receivedBytes).toBe(150_000);
@@ -101,23 +101,45 @@ describe('ensureModel downloads', () => {
 
     const result = await ensureModel(spec, { ...FAST, cacheDir });
 
-    expect(new Uint8Array(await readFile(result.paths[0]!))).toEqual(model.bytes);
+    expect(await sameBytes(result.paths[0]!, model.bytes)).toBe(true);
     expect(srv.requests.map((request) => request.range)).toEqual(['bytes=40000-']);
   });
 
-  it('a .part with wrong leading bytes fails the hash, is removed, and is not kept', async () => {
+  it('starts over once when a resumed .part turns out to hold other bytes (an older file)', async () => {
     const model = fakeModelBytes(60_000);
     const srv = await serve({ '/m.onnx': { body: model.bytes } });
     const spec = fakeSpec('bad-part', model, [srv.url('/m.onnx')]);
     await mkdir(path.dirname(partPath(spec)), { recursive: true });
     await writeFile(partPath(spec), new Uint8Array(10_000).fill(7));
 
-    const error = await expectPixmuxError(ensureModel(spec, { ...FAST, cacheDir }));
-    expect(error.code).toBe('bad_response');
-    expect(existsSync(partPath(spec))).toBe(false);
-    // The next call starts clean and succeeds.
     const result = await ensureModel(spec, { ...FAST, cacheDir });
-    expect(new Uint8Array(await readFile(result.paths[0]!))).toEqual(model.bytes);
+
+    expect(await sameBytes(result.paths[0]!, model.bytes)).toBe(true);
+    expect(srv.requests.map((request) => request.range)).toEqual(['bytes=10000-', undefined]);
+  });
+
+  it('verifies a complete .part without a request, and uses it', async () => {
+    const model = fakeModelBytes(20_000);
+    const srv = await serve({});
+    const spec = fakeSpec('complete-part', model, [srv.url('/m.onnx')]);
+    await mkdir(path.dirname(partPath(spec)), { recursive: true });
+    await writeFile(partPath(spec), model.bytes);
+    const result = await ensureModel(spec, { ...FAST, cacheDir });
+    expect(result.downloaded).toBe(true);
+    expect(srv.requests).toHaveLength(0);
+    expect(existsSync(partPath(spec))).toBe(false);
+  });
+
+  it('takes a 416 answer as "nothing left" when the .part already is the whole file (size not in the manifest)', async () => {
+    const model = fakeModelBytes(20_000);
+    const srv = await serve({ '/m.onnx': { body: model.bytes } });
+    const spec = fakeSpec('range-416', model, [srv.url('/m.onnx')]);
+    delete spec.files[0]!.size;
+    await mkdir(path.dirname(partPath(spec)), { recursive: true });
+    await writeFile(partPath(spec), model.bytes);
+    const result = await ensureModel(spec, { ...FAST, cacheDir });
+    expect(await sameBytes(result.paths[0]!, model.bytes)).toBe(true);
+    expect(srv.requests.map((request) => request.range)).toEqual(['bytes=20000-']);
   });
 
   it('rejects a file whose hash is wrong with bad_response and removes it', async () => {
@@ -161,7 +183,7 @@ describe('ensureModel downloads', () => {
 
     const result = await ensureModel(spec, { ...FAST, cacheDir });
 
-    expect(new Uint8Array(await readFile(result.paths[0]!))).toEqual(model.bytes);
+    expect(await sameBytes(result.paths[0]!, model.bytes)).toBe(true);
     expect(srv.requests.map((request) => request.path)).toEqual(['/gone.onnx', '/broken.onnx', '/ok.onnx']);
   });
 
@@ -170,7 +192,7 @@ describe('ensureModel downloads', () => {
     const srv = await serve({ '/evil.onnx': { body: fakeModelBytes(40_000).bytes }, '/ok.onnx': { body: model.bytes } });
     const spec = fakeSpec('bad-mirror', model, [srv.url('/evil.onnx'), srv.url('/ok.onnx')]);
     const result = await ensureModel(spec, { ...FAST, cacheDir });
-    expect(new Uint8Array(await readFile(result.paths[0]!))).toEqual(model.bytes);
+    expect(await sameBytes(result.paths[0]!, model.bytes)).toBe(true);
   });
 
   it('reports provider_unavailable when every URL is a 4xx, and a retryable provider_error after 5xx', async () => {
@@ -210,7 +232,7 @@ describe('ensureModel downloads', () => {
       return response;
     };
     const result = await ensureModel(spec, { ...FAST, cacheDir, stallTimeoutMs: 100, fetch: fetchOnce });
-    expect(new Uint8Array(await readFile(result.paths[0]!))).toEqual(model.bytes);
+    expect(await sameBytes(result.paths[0]!, model.bytes)).toBe(true);
     expect(srv.requests).toHaveLength(2);
   });
 
@@ -237,7 +259,7 @@ describe('ensureModel downloads', () => {
     expect(existsSync(`${modelFilePath(cacheDir, spec, spec.files[0]!)}.lock`)).toBe(false);
 
     const result = await ensureModel(spec, { ...FAST, cacheDir });
-    expect(new Uint8Array(await readFile(result.paths[0]!))).toEqual(model.bytes);
+    expect(await sameBytes(result.paths[0]!, model.bytes)).toBe(true);
     expect(srv.requests.at(-1)?.range).toBe('bytes=64000-');
   });
 
@@ -251,7 +273,7 @@ describe('ensureModel downloads', () => {
 
     const result = await ensureModel(spec, { ...FAST, cacheDir });
     expect(result.downloaded).toBe(true);
-    expect(new Uint8Array(await readFile(target))).toEqual(model.bytes);
+    expect(await sameBytes(target, model.bytes)).toBe(true);
   });
 
   it('accepts a correct file put in the cache by hand, without a request', async () => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ModelSpec } from '../../../../providers/local/models/index.js';
@@ -106,4 +107,9 @@ export function fakeSpec(id: string, file: { bytes: Uint8Array; sha256: string }
     description: 'test model',
     source: 'test',
   };
+}
+
+/** Whether a file holds exactly these bytes (a byte compare; deep equality on large arrays is slow). */
+export async function sameBytes(filePath: string, expected: Uint8Array): Promise<boolean> {
+  return Buffer.from(await readFile(filePath)).equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength));
 }
