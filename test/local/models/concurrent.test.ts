@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureModel, type EnsuredModel, type ModelSpec } from '../../../providers/local/models/index.js';
+import { ensureModel, modelFilePath, type EnsuredModel, type ModelSpec } from '../../../providers/local/models/index.js';
 import { fakeModelBytes, fakeSpec, sameBytes, startModelServer } from './helpers/model-server.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -47,7 +48,7 @@ afterAll(async () => {
 });
 
 /** Runs one child; `started` resolves when it is about to call ensureModel, `done` with its result. */
-function runChild(spec: ModelSpec, cacheDir: string) {
+function spawnChild(spec: ModelSpec, cacheDir: string) {
   const child = spawn(process.execPath, [childScript, JSON.stringify(spec), cacheDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let stderr = '';
@@ -66,7 +67,17 @@ function runChild(spec: ModelSpec, cacheDir: string) {
       else reject(new Error(`child exited ${code}: ${last} ${stderr}`));
     });
   });
-  return { started, done };
+  return { child, started, done };
+}
+
+/** Polls (every 20 ms, for up to 10 s) until the file reaches the size. */
+async function waitForSize(filePath: string, size: number): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 20) {
+    const current = await stat(filePath).then((info) => info.size, () => -1);
+    if (current >= size) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${filePath} never reached ${size} bytes`);
 }
 
 describe('concurrent downloaders', () => {
@@ -101,8 +112,8 @@ describe('concurrent downloaders', () => {
     const cacheDir = await mkdtemp(path.join(workDir, 'cache-'));
     try {
       const spec = fakeSpec('shared-across-processes', model, [server.url('/m.onnx')]);
-      const a = runChild(spec, cacheDir);
-      const b = runChild(spec, cacheDir);
+      const a = spawnChild(spec, cacheDir);
+      const b = spawnChild(spec, cacheDir);
       // The first request is held until both processes are inside ensureModel, so the second one meets the lock.
       await Promise.all([a.started, b.started]);
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -114,6 +125,33 @@ describe('concurrent downloaders', () => {
       expect(results.map((result) => result.downloaded).sort()).toEqual([false, true]);
       expect(results[0]!.paths).toEqual(results[1]!.paths);
       expect(await sameBytes(results[0]!.paths[0]!, model.bytes)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a process killed mid-download leaves a lock that the next process breaks (dead pid), resuming its .part', async () => {
+    const model = fakeModelBytes(300_000);
+    const server = await startModelServer({ '/m.onnx': { body: model.bytes, stallAfterBytes: 100_000 } });
+    const cacheDir = await mkdtemp(path.join(workDir, 'cache-'));
+    try {
+      const spec = fakeSpec('crashed-holder', model, [server.url('/m.onnx')]);
+      const target = modelFilePath(cacheDir, spec, spec.files[0]!);
+      const victim = spawnChild(spec, cacheDir);
+      victim.done.catch(() => {});
+      await waitForSize(`${target}.part`, 100_000);
+      const lockOwner = JSON.parse(await readFile(`${target}.lock`, 'utf8')) as { pid: number };
+      expect(lockOwner.pid).toBe(victim.child.pid);
+      victim.child.kill('SIGKILL');
+      await new Promise((resolve) => victim.child.once('exit', resolve));
+      expect(existsSync(`${target}.lock`)).toBe(true); // the crash left its lock behind
+
+      const result = await ensureModel(spec, { cacheDir, offline: false, retryDelayMs: 1, signal: AbortSignal.timeout(10_000) });
+
+      expect(result.downloaded).toBe(true);
+      expect(await sameBytes(target, model.bytes)).toBe(true);
+      expect(server.requests.map((request) => request.range)).toEqual([undefined, 'bytes=100000-']);
+      expect(existsSync(`${target}.lock`)).toBe(false);
     } finally {
       await server.close();
     }

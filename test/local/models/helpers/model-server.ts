@@ -19,6 +19,8 @@ export interface Route {
   hold?: Promise<void>;
   /** Send the headers, then nothing: a stalled server. */
   stall?: boolean;
+  /** Send this many body bytes of the first response, then nothing more (the connection stays open). */
+  stallAfterBytes?: number;
   /** @default 16_384 */
   chunkSize?: number;
 }
@@ -32,6 +34,7 @@ export interface RecordedRequest {
 export async function startModelServer(routes: Record<string, Route>) {
   const requests: RecordedRequest[] = [];
   const cutsUsed = new Map<string, number>();
+  const stalledOnce = new Set<string>();
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
     requests.push({ path, range: request.headers.range });
@@ -57,6 +60,11 @@ export async function startModelServer(routes: Record<string, Route>) {
     if (route.stall) return;
     await route.hold;
     const slice = route.body.subarray(start);
+    if (route.stallAfterBytes !== undefined && !stalledOnce.has(path)) {
+      stalledOnce.add(path);
+      response.write(slice.subarray(0, route.stallAfterBytes));
+      return;
+    }
     const used = cutsUsed.get(path) ?? 0;
     if (route.cutAfterBytes !== undefined && used < (route.cuts ?? 1)) {
       cutsUsed.set(path, used + 1);
