@@ -129,7 +129,7 @@ describe('worker pool', () => {
       return rgb;
     });
     const batching = pool({ maxBatch: 4, maxBatchWaitMs: 50 });
-    const single = [];
+    const single: Array<{ mask: Uint8Array }> = [];
     for (const image of images) single.push(await batching.run({ modelPath: PPHUMANSEG, preset, image: image.slice() }));
     const batched = await Promise.all(images.map((image) => batching.run({ modelPath: PPHUMANSEG, preset, image: image.slice() })));
     expect(batched.map((result) => result.batchSize)).toEqual([3, 3, 3]);
