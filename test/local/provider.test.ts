@@ -232,6 +232,28 @@ describe('local().removeBackground', () => {
     expect((await failure(missingWorker.removeBackground({ image: png }))).message).toMatch(/worker entry .* is missing/);
   });
 
+  it('offline with no model in the cache: provider_unavailable with where to put the file, or how to pass one by path', async () => {
+    const png = await sharp(redRamp().raw, RAW).png().toBuffer();
+    const offline = createPixmux({ providers: [local({ workerUrl, offline: true, cacheDir: join(dir, 'empty-cache') })], retry: { retries: 0 } });
+    clients.push(offline);
+    const error = await failure(offline.removeBackground({ image: png }));
+    expect(error.code).toBe('provider_unavailable');
+    expect(error.message).toMatch(/birefnet-general-lite/);
+    expect(error.message).toContain(join(dir, 'empty-cache'));
+    expect(error.message).toMatch(/path/);
+  });
+
+  it('a call can name the configured by-path model; an unknown model id is invalid_request', async () => {
+    const png = await sharp(redRamp().raw, RAW).png().toBuffer();
+    const px = createPixmux({
+      providers: [local({ workerUrl, offline: true, cacheDir: join(dir, 'empty-cache'), models: { removeBackground: { id: 'mine', path: identityPath, preset: { size: [8, 4], output: { normalize: 'clip' } } } } })],
+      retry: { retries: 0 },
+    });
+    clients.push(px);
+    expect((await px.removeBackground({ image: png, model: 'mine' })).model).toBe('mine');
+    expect((await failure(px.removeBackground({ image: png, model: 'no-such-model' }))).code).toBe('invalid_request');
+  });
+
   it('cuts a real photo without errors at its full size', async () => {
     const coffee = readFileSync(join(REPO_FIXTURES, 'skimage_coffee.png'));
     const result = await client().removeBackground({ image: coffee });
