@@ -88,7 +88,10 @@ export function openai(options: OpenAIOptions = {}): Provider {
     if (body.background === 'transparent' && body.output_format === 'jpeg') {
       throw pixmuxError('invalid_request', `${id}: background 'transparent' needs format 'png' or 'webp', not 'jpeg'`, { provider: id });
     }
-    if (body.output_compression !== undefined && body.output_format === 'png') context.warn(`${id}: output_compression applies to jpeg and webp only; ignored by OpenAI for png`);
+    if (body.output_compression !== undefined && body.output_format === 'png') {
+      context.warn(`${id}: output_compression applies to jpeg and webp only; not sent for png`);
+      delete body.output_compression;
+    }
     if (request.seed !== undefined) context.warn(`${id}: OpenAI images take no seed; seed ${request.seed} was not sent`);
     if (request.negativePrompt) context.warn(`${id}: OpenAI images take no negative prompt; negativePrompt was not sent`);
     return body;

@@ -1,4 +1,4 @@
-import { http, HttpResponse } from 'msw';
+import { delay, http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { createPixmux, PixmuxError, type PixmuxEvent } from 'pixmux';
 import { DEFAULT_OPENAI_MODEL, openai, type OpenAIOptions } from '../../providers/openai/index.js';
@@ -152,6 +152,14 @@ describe('openai: request', () => {
     expect(failureCode(error)).toBe('invalid_request');
     expect((error as Error).message).toMatch(/transparent' needs format 'png' or 'webp'/);
   });
+
+  it('drops output_compression for png with a warning', async () => {
+    const seen: Seen[] = [];
+    server.use(capture(seen));
+    const result = await client().generate({ prompt: 'x', providerOptions: { openai: { output_compression: 50 } } });
+    expect(seen[0]!.body).not.toHaveProperty('output_compression');
+    expect(result.warnings.join()).toMatch(/output_compression applies to jpeg and webp only; not sent for png/);
+  });
 });
 
 describe('openai: sizes', () => {
@@ -302,6 +310,22 @@ describe('openai: errors', () => {
     const error = await client().generate({ prompt: 'x' }).catch((e: unknown) => e);
     expect(failureCode(error)).toBe('rate_limited');
     expect(calls).toBe(1);
+  });
+
+  it('turns a request that hangs past requestTimeoutMs into a retried timeout, never a hang', async () => {
+    let calls = 0;
+    server.use(
+      http.post(URL_GENERATIONS, async () => {
+        calls += 1;
+        await delay(2_000);
+        return HttpResponse.json(imagesResponse());
+      }),
+    );
+    const started = Date.now();
+    const error = await client({ requestTimeoutMs: 40 }).generate({ prompt: 'x' }).catch((e: unknown) => e);
+    expect(failureCode(error)).toBe('timeout');
+    expect(calls).toBe(3);
+    expect(Date.now() - started).toBeLessThan(1_500);
   });
 
   it('retries 5xx as provider_error, then fails after the retries', async () => {

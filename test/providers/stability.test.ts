@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { http, HttpResponse } from 'msw';
+import { delay, http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { createPixmux, PixmuxError, type PixmuxEvent } from 'pixmux';
 import { stability, type StabilityOptions } from '../../providers/stability/index.js';
@@ -262,6 +262,41 @@ describe('stability: errors', () => {
     );
     expect(failureCode(await client().removeBackground({ image: photo }).catch((e: unknown) => e))).toBe('provider_error');
     expect(calls).toBe(3);
+  });
+});
+
+describe('stability: timeouts and aborts', () => {
+  function hanging() {
+    let calls = 0;
+    server.use(
+      http.post(`${BASE}/generate/core`, async () => {
+        calls += 1;
+        await delay(2_000);
+        return new HttpResponse(null, { status: 500 });
+      }),
+    );
+    return () => calls;
+  }
+
+  it('turns a request that hangs past requestTimeoutMs into a retried timeout, never a hang', async () => {
+    const calls = hanging();
+    const started = Date.now();
+    const call = (px: ReturnType<typeof client>, signal?: AbortSignal) => px.generate({ prompt: 'x', signal });
+    expect(failureCode(await call(client({ requestTimeoutMs: 40 })).catch((e: unknown) => e))).toBe('timeout');
+    expect(calls()).toBe(3);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('stops at once with aborted when the caller aborts', async () => {
+    const calls = hanging();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 30);
+    const started = Date.now();
+    const call = (px: ReturnType<typeof client>, signal?: AbortSignal) => px.generate({ prompt: 'x', signal });
+    const error = await call(client(), controller.signal).catch((e: unknown) => e);
+    expect(PixmuxError.isInstance(error) && (error as PixmuxError).code).toBe('aborted');
+    expect(calls()).toBe(1);
+    expect(Date.now() - started).toBeLessThan(1_500);
   });
 });
 
