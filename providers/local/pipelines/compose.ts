@@ -42,9 +42,10 @@ export async function composeOutput(sharp: SharpFn, image: DecodedImage, alpha: 
     if (options.background) options.warn(`${options.provider}: background is ignored when output is 'mask'`);
     pipeline = sharp(alpha, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
   } else {
-    const rgba = image.rgba;
-    for (let i = 0; i < alpha.length; i++) rgba[i * 4 + 3] = alpha[i]!;
-    pipeline = sharp(rgba, { raw: { width, height, channels: 4 } });
+    // libvips swaps the alpha channel on its own threads: no per-pixel loop on the caller's event loop.
+    pipeline = sharp(image.rgba, { raw: { width, height, channels: 4 } })
+      .removeAlpha()
+      .joinChannel(Buffer.from(alpha.buffer, alpha.byteOffset, alpha.byteLength), { raw: { width, height, channels: 1 } });
     let background = options.background;
     if (!background && options.format === 'jpeg') {
       options.warn(`${options.provider}: JPEG has no alpha channel, so the subject was put on white; ask for png or webp to keep transparency, or set providerOptions.local.background`);
