@@ -1,5 +1,6 @@
 import {
   createHttpClient,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   defineProvider,
   lookupPrice,
   parseJsonResponse,
@@ -79,9 +80,14 @@ export function replicate(options: ReplicateOptions = {}): Provider {
   const cancelClient = createHttpClient({ provider: id, headers, fetch: options.fetch, mapError: mapReplicateError, requestTimeoutMs: options.requestTimeoutMs });
   const maxWaitSeconds = Math.max(0, Math.min(60, Math.floor(options.waitSeconds ?? 60)));
 
-  /** `Prefer: wait=N` with N inside the deadline (leaving 2 s to read the reply and poll), or none. */
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+
+  /**
+   * `Prefer: wait=N` with N inside the deadline and the request timeout (leaving 2 s to read the reply), or none:
+   * a create request cut off while waiting would leave a prediction running that pixmux cannot cancel.
+   */
   function preferWait(context: ProviderContext): string | undefined {
-    const seconds = Math.min(maxWaitSeconds, Math.floor((context.remainingMs() - 2_000) / 1000));
+    const seconds = Math.min(maxWaitSeconds, Math.floor((Math.min(context.remainingMs(), requestTimeoutMs) - 2_000) / 1000));
     return seconds >= 1 ? `wait=${seconds}` : undefined;
   }
 

@@ -279,7 +279,7 @@ describe('replicate: async flow', () => {
     await cancelSeen;
   });
 
-  it('keeps Prefer: wait inside the remaining deadline', async () => {
+  it('keeps Prefer: wait inside the remaining deadline and the request timeout', async () => {
     let prefer: string | null = null;
     server.use(
       http.post(FLUX, ({ request }) => {
@@ -290,6 +290,8 @@ describe('replicate: async flow', () => {
     );
     await client().generate({ prompt: 'x', timeoutMs: 10_500 });
     expect(prefer).toMatch(/^wait=(7|8)$/);
+    await client({ requestTimeoutMs: 20_000 }).generate({ prompt: 'x' });
+    expect(prefer).toBe('wait=18');
     await client({ waitSeconds: 0 }).generate({ prompt: 'x' });
     expect(prefer).toBeNull();
   });
