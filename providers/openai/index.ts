@@ -171,9 +171,9 @@ export function openai(options: OpenAIOptions = {}): Provider {
     price: (_operation, request) => {
       const generateRequest = request as NormalizedGenerateRequest;
       const model = generateRequest.model ?? defaultModel;
-      const options = parseWith(openaiProviderOptionsSchema.partial().catch({}), generateRequest.providerOptions ?? {}, id);
+      const extras = parseWith(openaiProviderOptionsSchema.catch({}), generateRequest.providerOptions ?? {}, id);
       const size = sizeForModel(generateRequest, model).value;
-      const price = findOpenAIPrice(overrides, model, pricedQuality(options.quality), size);
+      const price = findOpenAIPrice(overrides, model, pricedQuality(extras.quality), size);
       return price ? priceToUsd(price, { images: generateRequest.n, megapixels: megapixelsOf(size) }) : undefined;
     },
   });
