@@ -77,9 +77,9 @@ export function fal(options: FalOptions = {}): Provider {
   async function run(model: string, input: Record<string, unknown>, context: ProviderContext) {
     const submitted = await parseJsonResponse(await context.http.post(model, { json: input }), queueSubmitSchema, id);
     const fallback = queueUrls(baseURL, model, submitted.request_id);
-    const statusUrl = submitted.status_url ?? fallback.status;
-    const responseUrl = submitted.response_url ?? fallback.response;
-    const cancelUrl = submitted.cancel_url ?? fallback.cancel;
+    const statusUrl = onOrigin(submitted.status_url, baseURL) ?? fallback.status;
+    const responseUrl = onOrigin(submitted.response_url, baseURL) ?? fallback.response;
+    const cancelUrl = onOrigin(submitted.cancel_url, baseURL) ?? fallback.cancel;
     await pollJob<true>({
       ...options.polling,
       provider: id,
@@ -162,6 +162,19 @@ export function fal(options: FalOptions = {}): Provider {
       return priceToUsd(price, { images: 1, megapixels: (image.width * image.height) / 1_000_000 });
     },
   });
+}
+
+/**
+ * The URL fal returned when it is on the configured queue's origin. Elsewhere (a proxy in `baseURL`, or an
+ * unexpected host) pixmux builds it on `baseURL`, so the key goes only where it was configured to go.
+ */
+function onOrigin(url: string | undefined, baseURL: string): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).origin === new URL(baseURL).origin ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export default fal;

@@ -104,8 +104,9 @@ export function replicate(options: ReplicateOptions = {}): Provider {
 
   /** Polls a running prediction; cancels it when the call gives up. */
   function follow(created: Prediction, context: ProviderContext): Promise<Prediction> {
-    const getUrl = created.urls?.get ?? `${baseURL}/predictions/${encodeURIComponent(created.id)}`;
-    const cancelUrl = created.urls?.cancel ?? `${baseURL}/predictions/${encodeURIComponent(created.id)}/cancel`;
+    const own = `${baseURL}/predictions/${encodeURIComponent(created.id)}`;
+    const getUrl = onOrigin(created.urls?.get, baseURL) ?? own;
+    const cancelUrl = onOrigin(created.urls?.cancel, baseURL) ?? `${own}/cancel`;
     return pollJob<Prediction>({
       ...options.polling,
       provider: id,
@@ -197,6 +198,19 @@ export function replicate(options: ReplicateOptions = {}): Provider {
       return price ? priceToUsd(price, { images }) : undefined;
     },
   });
+}
+
+/**
+ * The vendor's URL when it is on the configured API's origin. Elsewhere (a proxy in `baseURL`, or an unexpected
+ * host) pixmux builds the URL on `baseURL` itself, so the token goes only where it was configured to go.
+ */
+function onOrigin(url: string | undefined, baseURL: string): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).origin === new URL(baseURL).origin ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export default replicate;

@@ -119,6 +119,23 @@ describe('fal: generate', () => {
     expect(result.images).toHaveLength(1);
   });
 
+  it('follows the returned URLs only on the configured queue origin, building them on baseURL otherwise', async () => {
+    const PROXY = 'https://fal-proxy.internal.test';
+    const hosts: string[] = [];
+    server.use(
+      http.post(`${PROXY}/fal-ai/flux/schnell`, () => HttpResponse.json({ ...accepted('fal-ai/flux/schnell', 'px'), status_url: 'https://evil.test/s', response_url: 'https://evil.test/r' })),
+      http.get(`${PROXY}/fal-ai/flux/requests/px/status`, ({ request }) => {
+        hosts.push(new URL(request.url).host);
+        return HttpResponse.json({ status: 'COMPLETED' });
+      }),
+      http.get(`${PROXY}/fal-ai/flux/requests/px`, () => HttpResponse.json({ images: [{ url: 'https://v3.fal.media/files/c.png' }] })),
+      servePng('https://v3.fal.media/files/c.png'),
+    );
+    const result = await client({ baseURL: PROXY }).generate({ prompt: 'x' });
+    expect(hosts).toEqual(['fal-proxy.internal.test']);
+    expect(result.images).toHaveLength(1);
+  });
+
   it('decodes data URIs returned with sync_mode', async () => {
     server.use(...queue('fal-ai/flux/schnell', 'sync', { images: [{ url: `data:image/png;base64,${toBase64(png)}` }] }));
     const result = await client().generate({ prompt: 'x', providerOptions: { fal: { sync_mode: true } } });

@@ -234,6 +234,24 @@ describe('replicate: removeBackground and restoreFace', () => {
 });
 
 describe('replicate: async flow', () => {
+  it('polls and cancels on the configured baseURL when the returned URLs point elsewhere (proxies), never sending the token off-origin', async () => {
+    const PROXY = 'https://replicate-proxy.internal.test/v1';
+    const hosts: string[] = [];
+    server.use(
+      http.post(`${PROXY}/models/black-forest-labs/flux-schnell/predictions`, () =>
+        HttpResponse.json(prediction({ id: 'px1', status: 'starting', urls: { get: 'https://evil.test/predictions/px1', cancel: 'https://evil.test/predictions/px1/cancel' } }), { status: 201 }),
+      ),
+      http.get(`${PROXY}/predictions/px1`, ({ request }) => {
+        hosts.push(new URL(request.url).host);
+        return HttpResponse.json(prediction({ id: 'px1', status: 'succeeded', output: ['https://replicate.delivery/a.png'] }));
+      }),
+      servePng('https://replicate.delivery/a.png'),
+    );
+    const result = await client({ baseURL: PROXY }).generate({ prompt: 'x' });
+    expect(hosts).toEqual(['replicate-proxy.internal.test']);
+    expect(result.images).toHaveLength(1);
+  });
+
   it('cancels a prediction that outlives the deadline and fails with timeout', async () => {
     let cancelled!: () => void;
     const cancelSeen = new Promise<void>((resolve) => (cancelled = resolve));
