@@ -16,6 +16,7 @@ import {
 import { chooseRemoveBackgroundModel, validateModelChoice, type LocalModelChoice } from './model-choice.js';
 import type { DownloadProgress } from './models/index.js';
 import { loadSharp } from './native.js';
+import { assertColour } from './pipelines/compose.js';
 import { removeBackgroundPipeline } from './pipelines/remove-background.js';
 import type { Device } from './pool/protocol.js';
 import { createWorkerPool, type WorkerPool } from './pool/worker-pool.js';
@@ -150,6 +151,7 @@ export function local(options: LocalOptions = {}): Provider {
   async function removeBackground(request: NormalizedRemoveBackgroundRequest, context: ProviderContext): Promise<ProviderResult> {
     const { output = 'cutout', background } = callOptions(request, context);
     const sharp = await loadSharp(id);
+    if (background) assertColour(sharp, background, id);
     const model = await chooseRemoveBackgroundModel({
       provider: id,
       requested: request.model,

@@ -28,6 +28,15 @@ export async function alphaAtImageSize(sharp: SharpFn, image: DecodedImage, mask
   return alpha;
 }
 
+/** Throws `invalid_request` unless sharp understands the colour (`'#fff'`, `'white'`, `'rgb(0,0,0)'`). */
+export function assertColour(sharp: SharpFn, colour: string, provider: string): void {
+  try {
+    sharp().flatten({ background: colour }); // parses the colour, nothing else
+  } catch (error) {
+    throw pixmuxError('invalid_request', `${provider}: background ${JSON.stringify(colour)} is not a colour sharp understands (${error instanceof Error ? error.message : String(error)})`, { provider });
+  }
+}
+
 function encode(pipeline: import('sharp').Sharp, format: ImageFormat) {
   if (format === 'jpeg') return pipeline.jpeg({ quality: 92 });
   if (format === 'webp') return pipeline.webp({ quality: 90, alphaQuality: 100 });
@@ -43,22 +52,18 @@ export async function composeOutput(sharp: SharpFn, image: DecodedImage, alpha: 
     pipeline = sharp(alpha, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
   } else {
     // libvips swaps the alpha channel on its own threads: no per-pixel loop on the caller's event loop.
-    pipeline = sharp(image.rgba, { raw: { width, height, channels: 4 } })
-      .removeAlpha()
-      .joinChannel(Buffer.from(alpha.buffer, alpha.byteOffset, alpha.byteLength), { raw: { width, height, channels: 1 } });
+    // (sharp applies removeAlpha after joinChannel within one pipeline, hence two steps.)
+    const rgb = await sharp(image.rgba, { raw: { width, height, channels: 4 } }).removeAlpha().raw().toBuffer();
+    pipeline = sharp(rgb, { raw: { width, height, channels: 3 } }).joinChannel(Buffer.from(alpha.buffer, alpha.byteOffset, alpha.byteLength), { raw: { width, height, channels: 1 } });
     let background = options.background;
     if (!background && options.format === 'jpeg') {
       options.warn(`${options.provider}: JPEG has no alpha channel, so the subject was put on white; ask for png or webp to keep transparency, or set providerOptions.local.background`);
       background = '#ffffff';
     }
     if (background) {
-      try {
-        pipeline = pipeline.flatten({ background });
-      } catch (error) {
-        throw pixmuxError('invalid_request', `${options.provider}: background ${JSON.stringify(background)} is not a colour sharp understands (${error instanceof Error ? error.message : String(error)})`, {
-          provider: options.provider,
-        });
-      }
+      assertColour(sharp, background, options.provider);
+      // flatten runs before joinChannel inside one sharp pipeline, so it gets the joined pixels as a new input.
+      pipeline = sharp(await pipeline.raw().toBuffer(), { raw: { width, height, channels: 4 } }).flatten({ background });
     }
   }
   const bytes = await encode(pipeline, options.format).toBuffer();
