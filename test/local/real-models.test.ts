@@ -91,6 +91,26 @@ describe.skipIf(!HAVE_MODELS)('real portrait models on real photos (needs /work/
     expect(intersection / union).toBeGreaterThan(0.5); // measured 0.55: PP-HumanSeg keeps part of the flag
   });
 
+  it('concurrent calls on PP-HumanSeg (dynamic N) share batches through the whole provider', async () => {
+    const batching = createPixmux({
+      providers: [local({ workerUrl, device: 'cpu', workers: 1, maxBatch: 4, maxBatchWaitMs: 20, models: { removeBackground: { path: PPHUMANSEG, preset: 'pphumanseg' } } })],
+      retry: { retries: 0 },
+    });
+    try {
+      const photos = PORTRAITS.map((path) => readFileSync(path));
+      await batching.removeBackground({ image: photos[0]! }); // the first run learns that N is dynamic
+      const results = await Promise.all([...photos, ...photos].map((image) => batching.removeBackground({ image })));
+      const sizes = results.map((result) => (result.metadata.timings as { batchSize: number }).batchSize);
+      expect(Math.max(...sizes)).toBeGreaterThan(1);
+      for (const [index, result] of results.entries()) {
+        const meta = await sharp(photos[index % photos.length]!).metadata();
+        expect([result.images[0]!.width, result.images[0]!.height]).toEqual([meta.width, meta.height]);
+      }
+    } finally {
+      await batching.dispose();
+    }
+  });
+
   it('a cut-out keeps the subject opaque and the corners transparent, as PNG with alpha', async () => {
     const photo = readFileSync(join(REPO_FIXTURES, 'skimage_astronaut.png'));
     const result = await px.removeBackground({ image: photo, providers: ['sinet'] });
