@@ -193,7 +193,7 @@ describe('fal: async flow', () => {
         return HttpResponse.json({ status: 'CANCELED', request_id: 'slow' });
       }),
     );
-    const error = await failure(client().generate({ prompt: 'x', timeoutMs: 150 }));
+    const error = await failure(client().generate({ prompt: 'x', timeoutMs: 400 }));
     expect(error.code).toBe('timeout');
     expect(await cancelSeen).toBe(`Key ${KEY}`);
   });

@@ -137,7 +137,7 @@ describe('pixelapi', () => {
         return HttpResponse.json({ generation_id: 'slow', status: 'processing' });
       }),
     );
-    const error = await failure(client().generate({ prompt: 'x', timeoutMs: 120 }));
+    const error = await failure(client().generate({ prompt: 'x', timeoutMs: 300 }));
     expect(error.code).toBe('timeout');
     expect(polls).toBeGreaterThan(1);
   });

@@ -269,11 +269,11 @@ describe('replicate: async flow', () => {
         return HttpResponse.json(prediction({ id: 'slow', status: 'canceled' }));
       }),
     );
-    const error = await failure(client().generate({ prompt: 'x', timeoutMs: 150 }));
+    const error = await failure(client().generate({ prompt: 'x', timeoutMs: 400 }));
     expect(error.code).toBe('timeout');
     await cancelSeen;
     expect(cancelAuth).toBe(`Bearer ${KEY}`);
-    // 150 ms leaves no room for Prefer: wait inside the deadline.
+    // 400 ms leaves no room for Prefer: wait inside the deadline.
     expect(prefer).toBeNull();
   });
 
