@@ -150,7 +150,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       state.maxCostUsd = raw.maxCostUsd;
       const key = cache && raw.cache !== false ? await cacheKey(operation, request, state.providerOptions) : undefined;
       if (cache && key) {
-        const hit = await readCached(cache, key, logger);
+        const hit = await readCached(cache, key, logger, deadline.signal);
         if (hit) {
           const totalMs = Date.now() - startedAt;
           emit({ type: 'cache.hit', key, provider: hit.provider });
@@ -160,7 +160,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       }
       const ran = await runCall(entries, request, raw.providers, state);
       const result = { ...ran, warnings: [...ran.warnings, ...formatWarnings(operation, request, ran.images)] };
-      if (cache && key && (await writeCached(cache, key, result, logger))) emit({ type: 'cache.stored', key });
+      if (cache && key && (await writeCached(cache, key, result, logger, deadline.signal))) emit({ type: 'cache.stored', key });
       const totalMs = Date.now() - startedAt;
       emit({ type: 'call.finished', ok: true, provider: result.provider, costUsd: result.costUsd, durationMs: totalMs });
       return { ...result, timings: { totalMs } };

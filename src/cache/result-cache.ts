@@ -3,15 +3,17 @@ import type { Logger } from '../logger.js';
 import type { PixmuxResult } from '../types.js';
 import { checkEntry } from './entry.js';
 import type { CacheStore } from './types.js';
+import { raceSignal } from '../util/signals.js';
 
 type CachedResult = Omit<PixmuxResult, 'timings'>;
 
 /** Reads a result from the store. A store that throws or returns something malformed is a miss, logged, never a failure. */
-export async function readCached(store: CacheStore, key: string, logger: Logger): Promise<CachedResult | undefined> {
+export async function readCached(store: CacheStore, key: string, logger: Logger, signal: AbortSignal): Promise<CachedResult | undefined> {
   let raw: unknown;
   try {
-    raw = await store.get(key);
+    raw = await raceSignal(Promise.resolve().then(() => store.get(key)), signal);
   } catch (error) {
+    if (signal.aborted) throw signal.reason;
     logger.warn(`cache read failed, calling a provider instead: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   }
@@ -34,16 +36,18 @@ export async function readCached(store: CacheStore, key: string, logger: Logger)
 }
 
 /** Stores a fresh result. Failures are logged; the caller already has the result. */
-export async function writeCached(store: CacheStore, key: string, result: CachedResult, logger: Logger): Promise<boolean> {
+export async function writeCached(store: CacheStore, key: string, result: CachedResult, logger: Logger, signal: AbortSignal): Promise<boolean> {
   try {
-    await store.set(key, {
+    const entry = {
       provider: result.provider,
       model: result.model,
       images: result.images.map((image) => ({ bytes: image.bytes, mediaType: image.mediaType, width: image.width, height: image.height })),
       warnings: [...result.warnings],
       metadata: { ...result.metadata },
       createdAt: Date.now(),
-    });
+    };
+    // A slow store never holds the result past the call's deadline; the write goes on in the background.
+    await raceSignal(Promise.resolve().then(() => store.set(key, entry)), signal);
     return true;
   } catch (error) {
     logger.warn(`cache write failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -2,6 +2,7 @@ import type { Reservation } from '../budget/budget-gate.js';
 import type { ProviderEntry } from '../provider/registry.js';
 import type { Capacity, NormalizedRequest, SkipReason } from '../types.js';
 import type { CallState } from './call-state.js';
+import { raceSignal } from '../util/signals.js';
 import { estimateUsd } from './order.js';
 
 /** A candidate cleared to run: its estimate reserved, its load counted, its circuit passed (maybe as the probe). */
@@ -46,7 +47,17 @@ export async function admit(entry: ProviderEntry, request: NormalizedRequest, ca
   }
 
   call.load.acquire(id);
-  const reserved = await call.budget.reserve(estimate);
+  const pending = call.budget.reserve(estimate);
+  let reserved: Awaited<typeof pending>;
+  try {
+    reserved = await raceSignal(pending, call.deadline.signal);
+  } catch {
+    // The call ended while the store was answering: give back whatever it reserves late.
+    call.load.release(id);
+    giveBackCircuit();
+    pending.then((late) => (late.ok ? call.budget.settle(late.reservation, 0) : undefined)).catch(() => {});
+    return { ok: false, reason: 'over_budget', detail: `${id}: the call ended while waiting for the budget store` };
+  }
   if (!reserved.ok) {
     call.load.release(id);
     giveBackCircuit();

@@ -2,7 +2,7 @@ import { toPixmuxError } from '../errors/create-error.js';
 import type { PixmuxError } from '../errors/pixmux-error.js';
 import type { ProviderEntry } from '../provider/registry.js';
 import type { Attempt, NormalizedRequest } from '../types.js';
-import { combineSignals } from '../util/signals.js';
+import { combineSignals, raceSignal } from '../util/signals.js';
 import type { Ticket } from './admit.js';
 import type { CallState } from './call-state.js';
 import { failureOf, runProvider, summarize, type ProviderRun } from './run-provider.js';
@@ -61,12 +61,12 @@ function recordHealth(call: CallState, id: string, result: AttemptOutcome, probe
   else circuit.failed(id, result.error.code, probe, call.emit);
 }
 
+/** Settles the reservation; a slow store holds the call at most until its deadline, then finishes in the background. */
 async function settle(call: CallState, id: string, ticket: Ticket, actualUsd: number): Promise<void> {
   if (!call.budget.hasLimits) return;
-  try {
-    await call.budget.settle(ticket.reservation, actualUsd);
-    call.emit({ type: 'budget.settled', provider: id, reservedUsd: ticket.estimateUsd, actualUsd });
-  } catch (error) {
-    call.logger.warn(`${id}: could not settle the budget reservation: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const settling = call.budget.settle(ticket.reservation, actualUsd).then(
+    () => call.emit({ type: 'budget.settled', provider: id, reservedUsd: ticket.estimateUsd, actualUsd }),
+    (error: unknown) => call.logger.warn(`${id}: could not settle the budget reservation: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  await raceSignal(settling, call.deadline.signal).catch(() => {});
 }

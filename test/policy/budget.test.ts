@@ -116,6 +116,21 @@ describe('period limits', () => {
     expect(api.state.calls).toBe(0);
   });
 
+  it('a store that never answers holds the call only until its deadline', async () => {
+    let late!: (answer: { ok: true }) => void;
+    const adjusted: number[] = [];
+    const hanging: BudgetStore = { reserve: () => new Promise((resolve) => (late = resolve)), adjust: async (_w, delta) => void adjusted.push(delta), spent: async () => 0 };
+    const api = stub('api');
+    const error = await failure(clientWith([api.provider], { budget: { limits: [{ usd: 10, per: 'day' }], store: hanging } }).px.generate({ prompt: 'x', timeoutMs: 30 }));
+    expect(error.code).toBe('timeout');
+    expect(api.state.calls).toBe(0);
+    // The reservation that lands after the call ended is given back.
+    late({ ok: true });
+    await tick();
+    await tick();
+    expect(adjusted).toEqual([-10_000]);
+  });
+
   it('rejects a malformed budget at construction', () => {
     const api = stub('api');
     for (const budget of [{ limits: [{ usd: -1, per: 'day' }] }, { limits: [{ usd: 1, per: 'week' }] }, { maxCostPerCallUsd: Number.NaN }, { store: {} }]) {

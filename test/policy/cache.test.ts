@@ -102,6 +102,14 @@ describe('result cache', () => {
     expect((await clientWith([api.provider], { cache: { store: junk } }).px.removeBackground({ image: input })).cached).toBe(false);
   });
 
+  it('a store that never answers holds the call only until its deadline', async () => {
+    const api = stub('api');
+    const hanging: CacheStore = { get: () => new Promise(() => {}), set: () => new Promise(() => {}) };
+    const error = await clientWith([api.provider], { cache: hanging }).px.removeBackground({ image: input, timeoutMs: 30 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'timeout' });
+    expect(api.state.calls).toBe(0);
+  });
+
   it('cacheKey is a sha256 hex digest that ignores providerOptions order', async () => {
     const request: NormalizedRemoveBackgroundRequest = { image: { bytes: input, mediaType: 'image/png', width: 12, height: 10 }, format: 'png', model: undefined, providerOptions: {} };
     const a = await cacheKey('removeBackground', request, { api: { x: 1, y: 2 } });
