@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PixmuxError, redisBudgetStore } from 'pixmux';
 import { clientWith, PNG, stub } from './stub.js';
