@@ -48,8 +48,8 @@ const SPENT_SCRIPT = `return tonumber(redis.call('GET', KEYS[1]) or '0')`;
  * A budget store shared by every process that points at one Redis: reserve and adjust are Lua scripts (atomic),
  * counters are integers of micro-dollars, and each key expires shortly after its period ends.
  * @example
- * import Redis from 'ioredis';
- * const store = redisBudgetStore({ client: new Redis(process.env.REDIS_URL) });
+ * import { Redis } from 'ioredis';
+ * const store = redisBudgetStore({ client: new Redis(process.env.REDIS_URL!) });
  */
 export function redisBudgetStore(options: RedisBudgetStoreOptions): BudgetStore {
   const client = options?.client;

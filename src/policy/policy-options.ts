@@ -34,12 +34,12 @@ export interface ResolvedPolicy {
   hedgeAfterMs: number | undefined;
 }
 
-export const DEFAULT_POLICY: ResolvedPolicy = {
+export const DEFAULT_POLICY: Readonly<ResolvedPolicy> = Object.freeze({
   order: 'tier',
-  spill: { maxQueue: 8, maxWaitMs: 2_000 },
-  fallbackOn: { contentPolicy: false },
+  spill: Object.freeze({ maxQueue: 8, maxWaitMs: 2_000 }),
+  fallbackOn: Object.freeze({ contentPolicy: false }),
   hedgeAfterMs: undefined,
-};
+});
 
 const count = z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).nonnegative({ error: 'must be 0 or more' });
 const millis = z.number({ error: 'must be a number of milliseconds' }).nonnegative({ error: 'must be 0 or more' });
