@@ -59,7 +59,7 @@ export interface LocalOptions {
   offline?: boolean;
   /** fetch used for model downloads. @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** Download progress of model files. */
+  /** Called as model files download (first use only). @default none */
   onProgress?: (progress: DownloadProgress) => void;
   /** The worker entry file, for bundlers that move it. @default `worker.js` (ESM) or `worker.cjs` (CJS) beside this module */
   workerUrl?: string | URL;
