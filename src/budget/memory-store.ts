@@ -4,7 +4,7 @@ import type { BudgetStore, BudgetWindow, ReserveAnswer } from './types.js';
  * Counts spend in this process. Reserve is atomic because it runs without an await between the check and the add.
  * Expired windows are dropped as new ones appear.
  */
-export function memoryBudgetStore(options: { now?: () => number } = {}): BudgetStore {
+export function memoryBudgetStore(options: { /** The clock. @default Date.now */ now?: () => number } = {}): BudgetStore {
   const now = options.now ?? Date.now;
   const counters = new Map<string, { micros: number; expiresAt: number }>();
 

@@ -1,4 +1,5 @@
 import type { PixmuxErrorCode } from '../errors/codes.js';
+import { pixmuxError } from '../errors/create-error.js';
 import type { EventInput } from '../events.js';
 
 /** When a provider that keeps failing is passed over without being called. */
@@ -40,7 +41,13 @@ export class CircuitBreaker {
   private readonly circuits = new Map<string, ProviderCircuit>();
 
   constructor(options: CircuitOptions = {}, private readonly now: () => number = Date.now) {
+    if (typeof options !== 'object' || options === null) throw pixmuxError('invalid_request', 'createPixmux: circuit must be an object or false');
     this.options = { ...DEFAULT_CIRCUIT, ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) };
+    const { failureThreshold, cooldownMs, credentialCooldownMs } = this.options;
+    if (!Number.isInteger(failureThreshold) || failureThreshold < 1) throw pixmuxError('invalid_request', 'createPixmux: circuit.failureThreshold must be a whole number of at least 1');
+    for (const [name, value] of [['cooldownMs', cooldownMs], ['credentialCooldownMs', credentialCooldownMs]] as const) {
+      if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw pixmuxError('invalid_request', `createPixmux: circuit.${name} must be a number of milliseconds, 0 or more`);
+    }
   }
 
   /** Whether a call may go to the provider now; the first call after the cooldown becomes the probe. */

@@ -44,14 +44,18 @@ export const DEFAULT_POLICY: Readonly<ResolvedPolicy> = Object.freeze({
 const count = z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).nonnegative({ error: 'must be 0 or more' });
 const millis = z.number({ error: 'must be a number of milliseconds' }).nonnegative({ error: 'must be 0 or more' });
 
-export const policySchema = z.object(
+/** 'must be an object' for a wrong type; zod's own message (naming the key) for a misspelt one. */
+const objectError = (issue: { code?: string }) => (issue.code === 'invalid_type' ? 'must be an object' : undefined);
+
+/** Strict: a misspelt option is an error, never silently ignored. */
+export const policySchema = z.strictObject(
   {
     order: z.enum(['tier', 'price', 'listed'], { error: "must be 'tier', 'price' or 'listed'" }).optional(),
-    spill: z.object({ maxQueue: count.optional(), maxWaitMs: millis.optional() }, { error: 'must be an object' }).optional(),
-    fallbackOn: z.object({ contentPolicy: z.boolean({ error: 'must be true or false' }).optional() }, { error: 'must be an object' }).optional(),
+    spill: z.strictObject({ maxQueue: count.optional(), maxWaitMs: millis.optional() }, { error: objectError }).optional(),
+    fallbackOn: z.strictObject({ contentPolicy: z.boolean({ error: 'must be true or false' }).optional() }, { error: objectError }).optional(),
     hedgeAfterMs: millis.optional(),
   },
-  { error: 'must be an object' },
+  { error: objectError },
 );
 
 /** The client's policy, then the call's, merged field by field over the defaults. */

@@ -43,6 +43,9 @@ describe('per-call overrides', () => {
     const api = stub('api');
     expect(() => clientWith([api.provider], { policy: { order: 'cheapest' as never } })).toThrow(expect.objectContaining({ code: 'invalid_request' }));
     expect(() => clientWith([api.provider], { policy: { hedgeAfterMs: -5 } })).toThrow(/policy\.hedgeAfterMs/);
+    expect(() => clientWith([api.provider], { policy: { spill: { maxQueu: 3 } } as never })).toThrow(/maxQueu/);
+    expect(() => clientWith([api.provider], { circuit: { failureThreshold: 0 } })).toThrow(/circuit\.failureThreshold/);
+    expect(() => clientWith([api.provider], { circuit: { cooldownMs: -1 } })).toThrow(/circuit\.cooldownMs/);
   });
 
   it('a per-call policy.order reorders the call even when it names its providers', async () => {
