@@ -9,7 +9,7 @@ const providerEntries = Object.fromEntries(
 );
 
 /** Extra entry files a provider needs at run time (the local provider's worker thread). */
-const workerEntries = existsSync('providers/local/worker.ts') ? { 'providers/local/worker': 'providers/local/worker.ts' } : {};
+const workerEntries: Record<string, string> = existsSync('providers/local/worker.ts') ? { 'providers/local/worker': 'providers/local/worker.ts' } : {};
 
 const entry = { index: 'src/index.ts', ...providerEntries, ...workerEntries };
 
