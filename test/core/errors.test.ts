@@ -64,6 +64,7 @@ describe('the error factory', () => {
   });
 
   it('isInstance holds across duplicate copies of the package', async () => {
+    // @ts-expect-error -- a query suffix loads a second instance of the module, as a duplicate install would; TypeScript cannot resolve it.
     const copy = (await import('../../src/errors/pixmux-error.ts?duplicate')) as typeof import('../../src/errors/pixmux-error.js');
     expect(copy.PixmuxError).not.toBe(PixmuxError);
     const foreign = new copy.PixmuxError({ code: 'auth', message: 'x' });

@@ -89,7 +89,7 @@ describe('input images', () => {
   });
 
   it('enforces the byte limit, also while downloading', async () => {
-    const big = await sharp({ create: { width: 200, height: 200, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
+    const big = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer();
     expect(big.byteLength).toBeGreaterThan(1000);
     const { px } = echoClient({ maxBytes: 1000 });
     expect((await failureOf(px.removeBackground({ image: big }))).code).toBe('image_too_large');

@@ -4,7 +4,7 @@ import { fakeProvider } from '../helpers/fake-provider.js';
 import { makePng } from '../helpers/images.js';
 
 function setup() {
-  const generate = vi.fn(async () => ({ images: [{ bytes: makePng(4, 4) }] }));
+  const generate = vi.fn(async (_request: unknown) => ({ images: [{ bytes: makePng(4, 4) }] }));
   const restoreFace = vi.fn(async () => ({ images: [{ bytes: makePng(4, 4) }] }));
   const px = createPixmux({ providers: [fakeProvider({ id: 'fake', operations: { generate, restoreFace } })] });
   return { px, generate, restoreFace };
