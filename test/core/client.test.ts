@@ -185,7 +185,8 @@ describe('providers and results', () => {
       ['down', false, 'auth'],
       ['up', true, undefined],
     ]);
-    expect(events.map((event) => event.type)).toEqual(['call.started', 'attempt.started', 'attempt.ended', 'fallback', 'attempt.started', 'attempt.ended', 'call.finished']);
+    // An auth failure also opens that provider's circuit at once.
+    expect(events.map((event) => event.type)).toEqual(['call.started', 'attempt.started', 'attempt.ended', 'circuit.opened', 'fallback', 'attempt.started', 'attempt.ended', 'call.finished']);
   });
 
   it('stops at invalid input and content policy without asking anyone else', async () => {
