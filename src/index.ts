@@ -17,7 +17,7 @@ export { retryAfterFromHeaders } from './http/retry-after.js';
 export { pollJob, cancelQuietly, DEFAULT_POLL, type PollJobOptions, type PollStep } from './http/poll.js';
 export { DEFAULT_RETRY, retryDelay, type RetryOptions } from './policy/retry-options.js';
 export { priceToUsd, lookupPrice, type Price, type PriceUsage } from './pricing.js';
-export { sleep, combineSignals } from './util/signals.js';
+export { sleep, linkSignals, type LinkedSignal } from './util/signals.js';
 export type { PixmuxEvent, PixmuxEventType, EventListener, ErrorSummary } from './events.js';
 export type { Logger } from './logger.js';
 export type * from './types.js';

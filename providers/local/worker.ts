@@ -2,6 +2,9 @@
  * The local provider's worker thread: holds one onnxruntime session per model and runs batches on it, so the
  * synchronous native `run()` never blocks the caller's event loop. It imports nothing from the core.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import type * as Ort from 'onnxruntime-node';
 import { INSTALL_HINT } from './install-hint.js';
@@ -67,6 +70,8 @@ async function createSession(ort: typeof Ort, message: RunMessage): Promise<Load
     logSeverityLevel: 3,
   });
   const open = async (device: Exclude<Device, 'auto'>) => {
+    const missing = device === 'cuda' ? missingCudaProvider() : undefined;
+    if (missing) throw new DeviceUnavailable('cuda', missing);
     try {
       return await ort.InferenceSession.create(message.modelPath, options(device));
     } catch (error) {
@@ -99,6 +104,21 @@ async function createSession(ort: typeof Ort, message: RunMessage): Promise<Load
   if (!inputName) throw new WorkerFailure('provider_unavailable', `the model ${message.modelPath} has no inputs`);
   const firstDim = input && input.isTensor ? input.shape[0] : undefined;
   return { session, device, deviceWarning, inputName, dynamicBatch: typeof firstDim === 'string' || firstDim === -1 };
+}
+
+/**
+ * On Linux, onnxruntime-node's CUDA provider is a separate library that its installer downloads only on request.
+ * When it is absent, `auto` goes straight to the CPU with that reason, instead of letting ORT fail loudly on stderr.
+ */
+function missingCudaProvider(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const root = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const folder = join(root, 'bin', 'napi-v6', process.platform, process.arch);
+    return existsSync(join(folder, 'libonnxruntime_providers_cuda.so')) ? undefined : `onnxruntime-node's CUDA provider is not installed (no libonnxruntime_providers_cuda.so in ${folder})`;
+  } catch {
+    return undefined;
+  }
 }
 
 function loadModel(ort: typeof Ort, message: RunMessage): Promise<LoadedModel> {

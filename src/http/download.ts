@@ -1,6 +1,6 @@
 import { pixmuxError, toPixmuxError } from '../errors/create-error.js';
 import { PixmuxError } from '../errors/pixmux-error.js';
-import { combineSignals } from '../util/signals.js';
+import { linkSignals } from '../util/signals.js';
 
 export interface DownloadOptions {
   /** Largest body accepted, in bytes. */
@@ -21,7 +21,7 @@ export async function downloadBytes(url: string, options: DownloadOptions): Prom
   const where = options.provider ? `${options.provider}: ` : '';
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(pixmuxError('timeout', `${where}download of ${describeUrl(url)} took over ${options.timeoutMs} ms`, { provider: options.provider, retryable: true })), options.timeoutMs);
-  const signal = combineSignals([options.signal, timeout.signal]);
+  const { signal, dispose } = linkSignals([options.signal, timeout.signal]);
   try {
     const response = await (options.fetch ?? fetch)(url, { signal, redirect: 'follow' });
     if (!response.ok) {
@@ -45,6 +45,7 @@ export async function downloadBytes(url: string, options: DownloadOptions): Prom
     throw toPixmuxError(error, options.provider);
   } finally {
     clearTimeout(timer);
+    dispose();
   }
 }
 

@@ -2,7 +2,7 @@ import { toPixmuxError } from '../errors/create-error.js';
 import type { PixmuxError } from '../errors/pixmux-error.js';
 import type { ProviderEntry } from '../provider/registry.js';
 import type { Attempt, NormalizedRequest } from '../types.js';
-import { combineSignals, raceSignal } from '../util/signals.js';
+import { linkSignals, raceSignal } from '../util/signals.js';
 import type { Ticket } from './admit.js';
 import type { CallState } from './call-state.js';
 import { failureOf, runProvider, summarize, type ProviderRun } from './run-provider.js';
@@ -25,7 +25,7 @@ export interface RunningAttempt {
 export function startAttempt(entry: ProviderEntry, request: NormalizedRequest, call: CallState, ticket: Ticket): RunningAttempt {
   const id = entry.provider.id;
   const controller = new AbortController();
-  const signal = combineSignals([call.deadline.signal, controller.signal]);
+  const { signal, dispose: unlinkSignal } = linkSignals([call.deadline.signal, controller.signal]);
   const startedAt = Date.now();
 
   const outcome = (async (): Promise<AttemptOutcome> => {
@@ -39,6 +39,7 @@ export function startAttempt(entry: ProviderEntry, request: NormalizedRequest, c
       const cancelled = controller.signal.aborted || (call.deadline.signal.aborted && error.code === 'aborted');
       result = { ok: false, error, cancelled, attempt: { provider: id, ok: false, error: summarize(error), tries, durationMs: Date.now() - startedAt, ...(costUsd > 0 ? { costUsd } : {}) } };
     }
+    unlinkSignal();
     call.load.release(id);
     recordHealth(call, id, result, ticket.probe);
     await settle(call, id, ticket, result.attempt.costUsd ?? 0);

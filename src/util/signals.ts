@@ -1,20 +1,32 @@
-/** One signal that aborts when any of the given ones does, with the first one's reason. */
-export function combineSignals(signals: Array<AbortSignal | undefined>): AbortSignal {
-  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
-  if (present.length === 1) return present[0]!;
+/** A signal linked to others, and the way to unlink it. */
+export interface LinkedSignal {
+  /** Aborts when any source does, with that source's reason. */
+  signal: AbortSignal;
+  /** Removes the listeners from the sources; call it when the work the signal guards is over. */
+  dispose(): void;
+}
+
+/**
+ * One signal that aborts when any of the given ones does. Long-lived sources (a caller's signal reused across
+ * many calls) would collect a listener per call, so the link must be disposed when its work ends.
+ */
+export function linkSignals(signals: Array<AbortSignal | undefined>): LinkedSignal {
+  const sources = signals.filter((signal): signal is AbortSignal => signal !== undefined);
   const controller = new AbortController();
-  for (const signal of present) {
-    if (signal.aborted) {
-      controller.abort(signal.reason);
-      return controller.signal;
-    }
+  const aborted = sources.find((signal) => signal.aborted);
+  if (aborted) {
+    controller.abort(aborted.reason);
+    return { signal: controller.signal, dispose() {} };
   }
-  const onAbort = (event: Event) => {
-    controller.abort((event.target as AbortSignal).reason);
-    for (const signal of present) signal.removeEventListener('abort', onAbort);
+  const dispose = () => {
+    for (const source of sources) source.removeEventListener('abort', onAbort);
   };
-  for (const signal of present) signal.addEventListener('abort', onAbort, { once: true });
-  return controller.signal;
+  function onAbort(event: Event) {
+    dispose();
+    controller.abort((event.target as AbortSignal).reason);
+  }
+  for (const source of sources) source.addEventListener('abort', onAbort, { once: true });
+  return { signal: controller.signal, dispose };
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. The timer never outlives the wait. */

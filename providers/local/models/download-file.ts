@@ -1,6 +1,6 @@
 import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { combineSignals, pixmuxError, sleep, type PixmuxError } from 'pixmux';
+import { linkSignals, pixmuxError, sleep, type PixmuxError } from 'pixmux';
 import { abortError, errnoCode, fileSystemError, throwIfAborted } from './abort.js';
 import { createProgressReporter, type ProgressReporter } from './progress.js';
 import { FileDigests, hashFileInto, recordVerified } from './verify.js';
@@ -82,7 +82,7 @@ async function attemptDownload(
   }
 
   const stall = new AbortController();
-  const signal = combineSignals([options.signal, stall.signal]);
+  const { signal, dispose: unlinkSignal } = linkSignals([options.signal, stall.signal]);
   let stallTimer: ReturnType<typeof setTimeout> | undefined;
   const armStallTimer = () => {
     clearTimeout(stallTimer);
@@ -160,6 +160,7 @@ async function attemptDownload(
     return outcome;
   } finally {
     clearTimeout(stallTimer);
+    unlinkSignal();
   }
 }
 
@@ -268,13 +269,20 @@ async function syncFolder(folder: string): Promise<void> {
 
 /** One error for a file no URL could deliver: wrong bytes win, then "not there" (every URL 4xx), else a retryable failure. */
 function failureError(file: ModelFile, model: string, dest: string, failures: Failure[]): PixmuxError {
-  const lines = failures.map((failure) => `  - ${describeUrl(failure.url)}: ${failure.outcome.reason}`).join('\n');
+  const lines = collapse(failures.map((failure) => `${describeUrl(failure.url)}: ${failure.outcome.reason}`));
   const corrupt = failures.some((failure) => failure.outcome.kind === 'corrupt');
   const allMissing = failures.length > 0 && failures.every((failure) => failure.outcome.kind === 'next' && isPermanentStatus(failure.outcome.status));
   const head = `local: could not download ${file.name} for model "${model}" to ${dest}`;
   if (corrupt) return pixmuxError('bad_response', `${head}: the downloaded bytes did not match the manifest.\n${lines}`, { provider: 'local', retryable: false });
   if (allMissing) return pixmuxError('provider_unavailable', `${head}: no URL serves it.\n${lines}`, { provider: 'local', retryable: false });
   return pixmuxError('provider_error', `${head}. A later call resumes the partial download.\n${lines}`, { provider: 'local', retryable: true });
+}
+
+/** One line per distinct failure, with how often it happened: three tries of one dead URL read as one line. */
+function collapse(lines: string[]): string {
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return [...counts].map(([line, count]) => `  - ${line}${count > 1 ? ` (${count} tries)` : ''}`).join('\n');
 }
 
 function isPermanentStatus(status: number): boolean {

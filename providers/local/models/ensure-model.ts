@@ -60,7 +60,7 @@ async function ensure(spec: ModelSpec, options: EnsureOptions): Promise<EnsuredM
     throw fileSystemError(error, 'create the model folder', folder);
   });
   let downloaded = false;
-  for (const entry of missing) {
+  for (const [index, entry] of missing.entries()) {
     const lock = await acquireFileLock(`${entry.path}.lock`, { signal: options.signal, staleMs: options.staleLockMs ?? DEFAULT_STALE_LOCK_MS });
     try {
       // Another process may have finished this file while we waited for the lock.
@@ -75,6 +75,8 @@ async function ensure(spec: ModelSpec, options: EnsureOptions): Promise<EnsuredM
         attemptsPerUrl: Math.max(1, options.attemptsPerUrl ?? DEFAULT_ATTEMPTS_PER_URL),
         retryDelayMs: Math.max(0, options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS),
         stallTimeoutMs: Math.max(1, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS),
+      }).catch((error: unknown) => {
+        throw withManualInstructions(error, spec, missing.slice(index));
       });
       downloaded = true;
     } finally {
@@ -82,6 +84,17 @@ async function ensure(spec: ModelSpec, options: EnsureOptions): Promise<EnsuredM
     }
   }
   return { paths: files.map((entry) => entry.path), downloaded };
+}
+
+/**
+ * A download that failed for want of a network (or of a URL that serves the file) ends the local provider's turn
+ * at once — the policy moves on rather than retrying a multi-hundred-megabyte download — and the message says
+ * how to put the files in place by hand. Wrong bytes and aborts pass through unchanged.
+ */
+function withManualInstructions(error: unknown, spec: ModelSpec, remaining: Array<{ file: ModelFile; path: string }>): unknown {
+  if (!PixmuxError.isInstance(error) || (error.code !== 'provider_error' && error.code !== 'provider_unavailable')) return error;
+  const message = `${error.message}\n${missingModelMessage(spec, remaining, 'could not be downloaded')}`;
+  return pixmuxError('provider_unavailable', message, { provider: 'local', retryable: false, cause: error });
 }
 
 function offlineReason(options: EnsureOptions): string {

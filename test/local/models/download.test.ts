@@ -195,7 +195,7 @@ describe('ensureModel downloads', () => {
     expect(await sameBytes(result.paths[0]!, model.bytes)).toBe(true);
   });
 
-  it('reports provider_unavailable when every URL is a 4xx, and a retryable provider_error after 5xx', async () => {
+  it('reports provider_unavailable, with how to place the file by hand, when every URL is a 4xx or a 5xx', async () => {
     const model = fakeModelBytes(1_000);
     const srv = await serve({ '/a': { body: model.bytes, status: 404 }, '/b': { body: model.bytes, status: 403 }, '/c': { body: model.bytes, status: 502 } });
 
@@ -205,20 +205,25 @@ describe('ensureModel downloads', () => {
     expect(missing.message).toContain('/b: HTTP 403');
 
     const flaky = await expectPixmuxError(ensureModel(fakeSpec('flaky', model, [srv.url('/a'), srv.url('/c')]), { ...FAST, cacheDir }));
-    expect(flaky.code).toBe('provider_error');
-    expect(flaky.retryable).toBe(true);
+    // The policy should move on rather than retry a model download; a later call resumes it.
+    expect(flaky.code).toBe('provider_unavailable');
+    expect(flaky.retryable).toBe(false);
+    expect(flaky.message).toContain('A later call resumes the partial download');
+    expect(flaky.message).toContain('put each one at the path shown');
   });
 
-  it('gives up on a dead host after the attempts per URL with a retryable provider_error', async () => {
+  it('gives up on a dead host after the attempts per URL, saying how often it tried and where the file goes', async () => {
     const model = fakeModelBytes(1_000);
     const srv = await serve({});
     const deadUrl = srv.url('/m.onnx');
     await srv.close();
     server = undefined;
     const error = await expectPixmuxError(ensureModel(fakeSpec('dead', model, [deadUrl]), { ...FAST, cacheDir, attemptsPerUrl: 2 }));
-    expect(error.code).toBe('provider_error');
-    expect(error.retryable).toBe(true);
-    expect(error.message.match(/network error/g)).toHaveLength(2);
+    expect(error.code).toBe('provider_unavailable');
+    expect(error.retryable).toBe(false);
+    expect(error.message.match(/network error/g)).toHaveLength(1);
+    expect(error.message).toMatch(/network error.*\(2 tries\)/);
+    expect(error.message).toContain(path.join(cacheDir, 'models', 'dead'));
   });
 
   it('cuts a stalled download and resumes it', async () => {
