@@ -142,6 +142,11 @@ export interface ProviderContext {
   remainingMs(): number;
   /** The provider's HTTP client (ky): base URL, headers, error mapping and this call's signal already applied. */
   http: KyInstance;
+  /**
+   * The same HTTP client without the call's signal, for cleanup once the call has aborted (cancelling a vendor's
+   * job). Give each request its own short `signal` or `timeout`.
+   */
+  cleanupHttp: KyInstance;
   /** Downloads an image the vendor returned as a URL, with the client's size cap, inside the deadline. */
   download(url: string): Promise<ProviderImage>;
   /** Records a warning on the result. */

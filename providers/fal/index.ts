@@ -1,5 +1,4 @@
 import {
-  createHttpClient,
   defineProvider,
   lookupPrice,
   parseJsonResponse,
@@ -70,8 +69,6 @@ export function fal(options: FalOptions = {}): Provider {
   const models: Record<Operation, string> = { ...DEFAULT_MODELS, ...options.models };
   const prices: Record<string, Price> = { ...DEFAULT_PRICES, ...options.prices };
   const headers = { ...(apiKey ? { authorization: `Key ${apiKey}` } : {}), ...options.headers };
-  /** For cancel requests only: `ctx.http` carries the call's signal, which has already aborted when they are sent. */
-  const cancelClient = createHttpClient({ provider: id, headers, fetch: options.fetch, mapError: mapFalError, requestTimeoutMs: options.requestTimeoutMs });
 
   /** Submits to the queue, follows the request to its end and returns the model's output. */
   async function run(model: string, input: Record<string, unknown>, context: ProviderContext) {
@@ -91,7 +88,7 @@ export function fal(options: FalOptions = {}): Provider {
         if (status.status === 'FAILED' || status.status === 'CANCELED') throw queueError(status.status, status.error, submitted.request_id, id);
         return { done: false };
       },
-      cancel: (signal) => cancelClient.put(cancelUrl, { signal }),
+      cancel: (signal) => context.cleanupHttp.put(cancelUrl, { prefixUrl: '', signal }),
     });
     const body = await parseJsonResponse(await context.http.get(responseUrl, { prefixUrl: '' }), anyJsonSchema, id);
     const failure = resultError(body, id);

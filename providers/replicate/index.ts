@@ -1,5 +1,4 @@
 import {
-  createHttpClient,
   DEFAULT_REQUEST_TIMEOUT_MS,
   defineProvider,
   lookupPrice,
@@ -76,8 +75,6 @@ export function replicate(options: ReplicateOptions = {}): Provider {
   const models: Record<Operation, string> = { ...DEFAULT_MODELS, ...options.models };
   const prices: Record<string, Price> = { ...DEFAULT_PRICES, ...options.prices };
   const headers = { ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}), ...options.headers };
-  /** For cancel requests only: `ctx.http` carries the call's signal, which has already aborted when they are sent. */
-  const cancelClient = createHttpClient({ provider: id, headers, fetch: options.fetch, mapError: mapReplicateError, requestTimeoutMs: options.requestTimeoutMs });
   const maxWaitSeconds = Math.max(0, Math.min(60, Math.floor(options.waitSeconds ?? 60)));
 
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -118,7 +115,7 @@ export function replicate(options: ReplicateOptions = {}): Provider {
         if (prediction.id !== created.id) context.logger.warn(`${id}: polled ${created.id} but got ${prediction.id}`);
         return isTerminal(prediction.status) ? { done: true, value: prediction } : { done: false };
       },
-      cancel: (signal) => cancelClient.post(cancelUrl, { signal }),
+      cancel: (signal) => context.cleanupHttp.post(cancelUrl, { prefixUrl: '', signal }),
     });
   }
 

@@ -49,8 +49,8 @@ export const DEFAULT_POLL = { initialDelayMs: 250, maxDelayMs: 2_000, factor: 1.
  *     const job = await readJob(signal);
  *     return job.status === 'done' ? { done: true, value: job.output } : { done: false };
  *   },
- *   // Not ctx.http: ky merges its signal, which has already aborted when cancel runs.
- *   cancel: (signal) => cancelClient.post(cancelUrl, { signal }),
+ *   // Not ctx.http: its signal has already aborted when cancel runs.
+ *   cancel: (signal) => ctx.cleanupHttp.post(cancelUrl, { prefixUrl: '', signal }),
  * });
  */
 export async function pollJob<T>(options: PollJobOptions<T>): Promise<T> {

@@ -126,6 +126,7 @@ function createContext(entry: ProviderEntry, call: CallState, attempt: number, w
     signal,
     remainingMs: () => call.deadline.remainingMs(),
     http: entry.http.extend({ signal }),
+    cleanupHttp: entry.http,
     download: async (url) => {
       const { bytes, contentType } = await downloadBytes(url, {
         maxBytes: call.limits.maxDownloadBytes,
