@@ -3,7 +3,7 @@
 // project, then `import` and `require` the root and every provider subpath, and make real calls
 // against a local stub server. Exits non-zero, loudly, on the first failure.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -11,6 +11,37 @@ const root = resolve(import.meta.dirname, '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const work = mkdtempSync(join(tmpdir(), 'pixmux-smoke-'));
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+/**
+ * The local provider from the installed package: its worker file must be found beside the ESM and the CJS build.
+ * Runs a small real model from ../shared when that folder exists; says so and skips otherwise.
+ */
+function smokeLocal(app) {
+  const model = resolve(root, '../shared/fixtures/models/pphumanseg_lite_portrait_398x224.onnx');
+  if (!existsSync(model)) {
+    console.log(`smoke: local provider skipped (no model at ${model})`);
+    return;
+  }
+  const versions = ['onnxruntime-node', 'sharp'].map((name) => `${name}@${pkg.devDependencies[name]}`);
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...versions], {
+    cwd: app,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
+  const photo = join(root, 'test/fixtures/skimage_astronaut.png');
+  const body = (label) => `
+    const px = createPixmux({ providers: [local({ device: 'cpu', workers: 1, models: { removeBackground: { path: ${JSON.stringify(model)}, preset: 'pphumanseg' } } })] });
+    const result = await px.removeBackground({ image: ${JSON.stringify(photo)} });
+    const image = result.images[0];
+    if (image.mediaType !== 'image/png' || image.width !== 512 || image.height !== 512) throw new Error('${label}: unexpected cut-out ' + JSON.stringify(image));
+    if (result.metadata.device !== 'cpu') throw new Error('${label}: unexpected device ' + result.metadata.device);
+    await px.dispose();
+    console.log('smoke: ${label} local removeBackground ok (' + image.width + 'x' + image.height + ' ' + image.mediaType + ', ' + result.timings.totalMs + ' ms)');`;
+  writeFileSync(join(app, 'local.mjs'), `import { createPixmux } from 'pixmux';\nimport { local } from 'pixmux/providers/local';\n${body('ESM')}\n`);
+  writeFileSync(join(app, 'local.cjs'), `const { createPixmux } = require('pixmux');\nconst { local } = require('pixmux/providers/local');\n(async () => {${body('CJS')}\n})().catch((error) => { console.error(error); process.exit(1); });\n`);
+  process.stdout.write(run(process.execPath, ['local.mjs'], app));
+  process.stdout.write(run(process.execPath, ['local.cjs'], app));
+}
 
 /** A one-route stub of an OpenAI-compatible server: 200 with a PNG, or 401 for the "bad" model. */
 const STUB_SERVER = `
@@ -93,6 +124,7 @@ try {
   writeFileSync(join(app, 'probe.cjs'), cjsProbe(subpaths));
   process.stdout.write(run(process.execPath, ['probe.mjs'], app));
   process.stdout.write(run(process.execPath, ['probe.cjs'], app));
+  smokeLocal(app);
   console.log('smoke: passed');
 } catch (error) {
   console.error(`smoke: FAILED: ${error instanceof Error ? error.message : error}`);
