@@ -84,6 +84,15 @@ export interface Pixmux {
   dispose(): Promise<void>;
 }
 
+/** One field of a request that has not been validated yet; a throwing getter reads as absent. */
+function peek<K extends keyof CallOptions>(raw: CallOptions, key: K): unknown {
+  try {
+    return raw[key];
+  } catch {
+    return undefined;
+  }
+}
+
 /** A typed failure that is not just the echo of the call's own abort. */
 function isTyped(thrown: unknown): boolean {
   return PixmuxError.isInstance(thrown) && thrown.code !== 'provider_error';
@@ -124,7 +133,8 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
     const callId = `px_${Date.now().toString(36)}_${(callCounter++).toString(36)}`;
     const emit = emitter(options.onEvent, callId, operation);
     const startedAt = Date.now();
-    const deadline = createDeadline(raw.timeoutMs, raw.signal, defaultTimeoutMs);
+    // Read before validation, so read defensively: validation reports what is wrong with them.
+    const deadline = createDeadline(peek(raw, 'timeoutMs'), peek(raw, 'signal'), defaultTimeoutMs);
     const state: CallState = {
       callId,
       operation,
@@ -134,7 +144,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       logger,
       emit,
       fetch: options.fetch,
-      providerOptions: raw.providerOptions ?? {},
+      providerOptions: {},
       policy: resolvePolicy(clientPolicy, undefined),
       keepSelectionOrder: false,
       maxCostUsd: undefined,
@@ -144,6 +154,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
     };
     try {
       const request = await normalize(deadline.signal);
+      state.providerOptions = raw.providerOptions ?? {};
       // Validated with the request above: the call's own policy, order and cap.
       state.policy = resolvePolicy(clientPolicy, raw.policy);
       state.keepSelectionOrder = raw.providers !== undefined && raw.policy?.order === undefined;
