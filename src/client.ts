@@ -33,6 +33,14 @@ import { LoadTracker } from './policy/load.js';
 import { resolvePolicy, validatePolicy, type PolicyOptions } from './policy/policy-options.js';
 import { PixmuxError } from './errors/pixmux-error.js';
 import type { PixmuxImage } from './image/pixmux-image.js';
+import { runBatch, type BatchItem, type BatchOptions } from './batch.js';
+
+/** The request type of each operation, for `batch`. */
+export interface BatchRequests {
+  generate: GenerateRequest;
+  removeBackground: RemoveBackgroundRequest;
+  restoreFace: RestoreFaceRequest;
+}
 
 export interface PixmuxOptions {
   /** The backends, built with provider factories or `defineProvider`. Ids must be unique. */
@@ -78,6 +86,16 @@ export interface Pixmux {
    * const { images } = await px.restoreFace({ image: bytes, fidelity: 0.7 });
    */
   restoreFace(request: RestoreFaceRequest): Promise<PixmuxResult>;
+  /**
+   * Runs many requests of one operation with bounded concurrency, yielding each outcome as it finishes. Every
+   * request ends in exactly one item — a result or a typed error — so a batch never loses an item.
+   * @example
+   * for await (const item of px.batch('removeBackground', photos.map((image) => ({ image })), { concurrency: 16 })) {
+   *   if (item.ok) await save(item.index, item.result.images[0].bytes);
+   *   else console.error(item.index, item.error.code, item.error.message);
+   * }
+   */
+  batch<Op extends Operation>(operation: Op, requests: Iterable<BatchRequests[Op]> | AsyncIterable<BatchRequests[Op]>, options?: BatchOptions): AsyncGenerator<BatchItem<BatchRequests[Op]>, void, undefined>;
   /** The configured provider ids, in order. */
   readonly providers: string[];
   /** Releases every provider's resources (worker threads, sockets). */
@@ -189,8 +207,15 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
     return normalizeImage(image, { limits, signal, fetch: options.fetch });
   }
 
-  return {
+  const client: Pixmux = {
     providers: [...entries.keys()],
+    batch(operation, requests, batchOptions) {
+      if (!['generate', 'removeBackground', 'restoreFace'].includes(operation)) {
+        throw pixmuxError('invalid_request', `batch: unknown operation ${JSON.stringify(operation)}`);
+      }
+      const run = client[operation] as (request: BatchRequests[typeof operation]) => Promise<PixmuxResult>;
+      return runBatch(run, requests, batchOptions);
+    },
     generate(request) {
       return call('generate', request ?? {}, async () => {
         const valid = validate(generateRequestSchema, request, 'generate');
@@ -223,4 +248,5 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       await Promise.allSettled([...entries.values()].map((entry) => entry.provider.dispose?.()));
     },
   };
+  return client;
 }
