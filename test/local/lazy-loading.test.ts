@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { PixmuxError } from 'pixmux';
 import { describe, expect, it } from 'vitest';
+import { probeNativeLoads } from '../helpers/native-probe.js';
 import { loadSharp } from '../../providers/local/native.js';
 import { createWorkerPool } from '../../providers/local/pool/worker-pool.js';
 import { resolvePreset } from '../../providers/local/presets.js';
@@ -14,45 +14,16 @@ const root = resolve(import.meta.dirname, '../..');
 
 describe('optional native packages', () => {
   it('importing pixmux/providers/local and creating the provider loads neither onnxruntime-node nor sharp', async () => {
-    mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
-    const dir = mkdtempSync(join(root, 'node_modules/.cache/pixmux-lazy-local-'));
-    try {
-      await build({
-        entryPoints: { core: join(root, 'src/index.ts'), local: join(root, 'providers/local/index.ts') },
-        outdir: dir,
-        bundle: true,
-        format: 'esm',
-        platform: 'node',
-        packages: 'external',
-        alias: { pixmux: join(root, 'src/index.ts') },
-        outExtension: { '.js': '.mjs' },
-        logLevel: 'silent',
-      });
-      const probe = join(dir, 'probe.mjs');
-      writeFileSync(
-        probe,
-        `import { createRequire } from 'node:module';
-         const core = await import('./core.mjs');
-         const { local } = await import('./local.mjs');
-         const provider = local();
-         const px = core.createPixmux({ providers: [provider] });
-         const require = createRequire(import.meta.url);
-         console.log(JSON.stringify({
-           providers: px.providers,
-           capacity: provider.capacity(),
-           modules: Object.keys(require.cache),
-           shared: process.report.getReport().sharedObjects,
-         }));`,
-      );
-      const report = JSON.parse(execFileSync(process.execPath, [probe], { cwd: root, encoding: 'utf8' })) as { providers: string[]; capacity: { inFlight: number }; modules: string[]; shared: string[] };
-      expect(report.providers).toEqual(['local']);
-      expect(report.capacity.inFlight).toBe(0);
-      const loaded = [...report.modules, ...report.shared].join('\n');
-      expect(loaded).not.toMatch(/onnxruntime/i);
-      expect(loaded).not.toMatch(/sharp|libvips/i);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { probe, loaded } = await probeNativeLoads(
+      { core: 'src/index.ts', local: 'providers/local/index.ts' },
+      `const provider = local.local();
+       const px = core.createPixmux({ providers: [provider] });
+       globalThis.probe = { providers: px.providers, capacity: provider.capacity() };`,
+    );
+    expect(probe.providers).toEqual(['local']);
+    expect((probe.capacity as { inFlight: number }).inFlight).toBe(0);
+    expect(loaded).not.toMatch(/onnxruntime/i);
+    expect(loaded).not.toMatch(/sharp|libvips/i);
   });
 
   it('a missing sharp is provider_unavailable and says what to install', async () => {
