@@ -1,10 +1,11 @@
 import { delay, http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
-import { createPixmux, defineProvider, pixmuxError, type PixmuxError, type PixmuxEvent } from 'pixmux';
+import { createPixmux, defineProvider, pixmuxError, type PixmuxEvent } from 'pixmux';
 import { openaiCompatible } from '../../providers/openai-compatible/index.js';
 import { fakeProvider } from '../helpers/fake-provider.js';
 import { makePng, toBase64 } from '../helpers/images.js';
 import { useMswServer } from '../helpers/msw.js';
+import { rejectionOf as rejection } from '../helpers/errors.js';
 
 const server = useMswServer();
 const BASE = 'http://gpu.test/v1';
@@ -17,10 +18,6 @@ function gpu(options: { retries?: number; events?: PixmuxEvent[]; timeoutMs?: nu
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     onEvent: (event) => options.events?.push(event),
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PixmuxError> {
-  return promise.then(() => expect.fail('expected a rejection'), (error: PixmuxError) => error);
 }
 
 describe('retries', () => {

@@ -5,9 +5,10 @@ import { pathToFileURL } from 'node:url';
 import { http, HttpResponse } from 'msw';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { createPixmux, defineProvider, type ImageInput, type InputImage, type PixmuxError } from 'pixmux';
+import { createPixmux, defineProvider, type ImageInput, type InputImage } from 'pixmux';
 import { makePng, toBase64 } from '../helpers/images.js';
 import { useMswServer } from '../helpers/msw.js';
+import { rejectionOf as failureOf } from '../helpers/errors.js';
 
 const server = useMswServer();
 const png = makePng(20, 10);
@@ -30,15 +31,6 @@ function echoClient(limits = {}) {
     limits,
   });
   return { px, received };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<PixmuxError> {
-  return promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (error: PixmuxError) => error,
-  );
 }
 
 describe('input images', () => {

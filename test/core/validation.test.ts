@@ -1,17 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createPixmux, type PixmuxError } from 'pixmux';
+import { createPixmux } from 'pixmux';
 import { fakeProvider } from '../helpers/fake-provider.js';
 import { makePng } from '../helpers/images.js';
+import { rejectionOf as rejection } from '../helpers/errors.js';
 
 function setup() {
   const generate = vi.fn(async (_request: unknown) => ({ images: [{ bytes: makePng(4, 4) }] }));
   const restoreFace = vi.fn(async () => ({ images: [{ bytes: makePng(4, 4) }] }));
   const px = createPixmux({ providers: [fakeProvider({ id: 'fake', operations: { generate, restoreFace } })] });
   return { px, generate, restoreFace };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PixmuxError> {
-  return promise.then(() => expect.fail('expected a rejection'), (error: PixmuxError) => error);
 }
 
 describe('request validation', () => {

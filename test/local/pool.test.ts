@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { PixmuxError } from 'pixmux';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from '../../providers/local/pool/worker-pool.js';
 import { PRESETS, resolvePreset } from '../../providers/local/presets.js';
 import { heavyModel, identityModel, writeTinyModel } from './helpers/tiny-model.js';
 import { buildTestWorker, PPHUMANSEG } from './helpers/worker-build.js';
+import { rejectionOf as rejection } from '../helpers/errors.js';
 
 let workerUrl: URL;
 let dir: string;
@@ -54,15 +54,6 @@ function pixels(red: number): Uint8Array {
   const rgb = new Uint8Array(4 * 2 * 3);
   for (let p = 0; p < 8; p++) rgb.set([red + p, 7, 9], p * 3);
   return rgb;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PixmuxError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(PixmuxError.isInstance(error)).toBe(true);
-  return error as PixmuxError;
 }
 
 describe('worker pool', () => {

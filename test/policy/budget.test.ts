@@ -1,14 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryBudgetStore, PixmuxError, type BudgetStore } from 'pixmux';
 import { clientWith, fail, PNG, stub } from './stub.js';
+import { rejectionOf as failure } from '../helpers/errors.js';
 
 afterEach(() => vi.useRealTimers());
-
-async function failure(promise: Promise<unknown>): Promise<PixmuxError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(PixmuxError.isInstance(error)).toBe(true);
-  return error as PixmuxError;
-}
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -1,18 +1,12 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { PixmuxError } from 'pixmux';
 import { openaiCompatible } from '../../providers/openai-compatible/index.js';
 import { makePng, toBase64 } from '../helpers/images.js';
 import { useMswServer } from '../helpers/msw.js';
 import { clientWith, fail, PNG, stub } from './stub.js';
+import { rejectionOf as failure } from '../helpers/errors.js';
 
 const server = useMswServer();
-
-async function failure(promise: Promise<unknown>): Promise<PixmuxError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(PixmuxError.isInstance(error)).toBe(true);
-  return error as PixmuxError;
-}
 
 describe('candidate order', () => {
   it("'tier' puts local first, then cheap, then premium, cheapest first inside a tier", async () => {

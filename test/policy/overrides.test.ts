@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PixmuxError } from 'pixmux';
 import { clientWith, fail, stub } from './stub.js';
-
-async function failure(promise: Promise<unknown>): Promise<PixmuxError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(PixmuxError.isInstance(error)).toBe(true);
-  return error as PixmuxError;
-}
+import { rejectionOf as failure } from '../helpers/errors.js';
 
 describe('per-call overrides', () => {
   it("a call's providers, maxCostUsd and policy override the client's, for that call only", async () => {

@@ -4,6 +4,7 @@ import { createPixmux, PixmuxError, type PixmuxEvent } from 'pixmux';
 import { fal, type FalOptions } from '../../providers/fal/index.js';
 import { makePng, toBase64 } from '../helpers/images.js';
 import { useMswServer } from '../helpers/msw.js';
+import { rejectionOf as failure } from '../helpers/errors.js';
 
 const server = useMswServer();
 const QUEUE = 'https://queue.fal.run';
@@ -47,17 +48,6 @@ function queue(model: string, requestId: string, result: Record<string, unknown>
 }
 
 const servePng = (url: string) => http.get(url, () => new HttpResponse(png, { headers: { 'content-type': 'image/png' } }));
-
-async function failure(promise: Promise<unknown>): Promise<PixmuxError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(PixmuxError.isInstance(error)).toBe(true);
-  return error as PixmuxError;
-}
 
 function providerCode(error: PixmuxError) {
   return error.code === 'all_failed' ? error.attempts?.find((attempt) => attempt.provider === 'fal')?.error?.code : error.code;

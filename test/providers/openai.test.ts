@@ -5,6 +5,7 @@ import { DEFAULT_OPENAI_MODEL, openai, type OpenAIOptions } from '../../provider
 import { makePng, toBase64 } from '../helpers/images.js';
 import { useMswServer } from '../helpers/msw.js';
 import { expectValidRequestBody, specSkipReason } from '../helpers/openapi.js';
+import { failureCode } from '../helpers/errors.js';
 
 const server = useMswServer();
 const BASE = 'https://api.openai.com/v1';
@@ -57,13 +58,6 @@ function capture(seen: Seen[], reply: () => Response = () => HttpResponse.json(i
     });
     return reply();
   });
-}
-
-/** The code of the provider's own failure, whether the call ended as that code or as `all_failed`. */
-function failureCode(error: unknown): string | undefined {
-  expect(PixmuxError.isInstance(error)).toBe(true);
-  const pixmux = error as PixmuxError;
-  return pixmux.code === 'all_failed' ? pixmux.attempts?.at(-1)?.error?.code : pixmux.code;
 }
 
 describe('openai: request', () => {

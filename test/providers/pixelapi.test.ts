@@ -4,6 +4,7 @@ import { createPixmux, PixmuxError, type PixmuxEvent } from 'pixmux';
 import { pixelapi, PIXELAPI_USER_AGENT, type PixelApiOptions } from '../../providers/pixelapi/index.js';
 import { makePng, toBase64 } from '../helpers/images.js';
 import { useMswServer } from '../helpers/msw.js';
+import { rejectionOf as failure } from '../helpers/errors.js';
 
 const server = useMswServer();
 const API = 'https://api.pixelapi.dev';
@@ -44,17 +45,6 @@ function job(path: string, seen: Seen, statuses: string[] = ['processing'], done
     }),
     http.get('https://cdn.pixelapi.dev/out/gen_1.png', () => new HttpResponse(png, { headers: { 'content-type': 'image/png' } })),
   ];
-}
-
-async function failure(promise: Promise<unknown>): Promise<PixmuxError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(PixmuxError.isInstance(error)).toBe(true);
-  return error as PixmuxError;
 }
 
 function providerCode(error: PixmuxError) {

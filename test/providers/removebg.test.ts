@@ -6,6 +6,7 @@ import { removebg, type RemoveBgOptions } from '../../providers/removebg/index.j
 import { makePng, toBase64 } from '../helpers/images.js';
 import { useMswServer } from '../helpers/msw.js';
 import { expectValidRequestBody, specSkipReason } from '../helpers/openapi.js';
+import { failureCode } from '../helpers/errors.js';
 
 const server = useMswServer();
 const URL_REMOVEBG = 'https://api.remove.bg/v1.0/removebg';
@@ -53,12 +54,6 @@ function capture(seen: Seen[], reply: () => Response = () => imageReply()) {
     seen.push({ method: request.method, url: request.url, apiKey: request.headers.get('x-api-key'), accept: request.headers.get('accept'), contentType, form, fields, file });
     return reply();
   });
-}
-
-function failureCode(error: unknown): string | undefined {
-  expect(PixmuxError.isInstance(error)).toBe(true);
-  const pixmux = error as PixmuxError;
-  return pixmux.code === 'all_failed' ? pixmux.attempts?.at(-1)?.error?.code : pixmux.code;
 }
 
 function errorReply(status: number, code: string, title: string, headers: Record<string, string> = {}) {

@@ -6,6 +6,7 @@ import { waitFromThrottleText, mapReplicateError } from '../../providers/replica
 import { makePng, toBase64 } from '../helpers/images.js';
 import { useMswServer } from '../helpers/msw.js';
 import { expectValidRequestBody, loadSpec, specSkipReason } from '../helpers/openapi.js';
+import { rejectionOf as failure } from '../helpers/errors.js';
 
 const server = useMswServer();
 const API = 'https://api.replicate.com/v1';
@@ -45,17 +46,6 @@ const servePng = (url: string) => http.get(url, () => new HttpResponse(png, { he
 function preferPattern(): RegExp {
   const document = loadSpec('replicate.yaml').document as { components: { parameters: { parameters_prefer_header: { schema: { pattern: string } } } } };
   return new RegExp(document.components.parameters.parameters_prefer_header.schema.pattern);
-}
-
-async function failure(promise: Promise<unknown>): Promise<PixmuxError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(PixmuxError.isInstance(error)).toBe(true);
-  return error as PixmuxError;
 }
 
 /** The code of the provider's own failure, whether the call stopped on it or failed over. */

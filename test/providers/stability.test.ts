@@ -6,6 +6,7 @@ import { stability, type StabilityOptions } from '../../providers/stability/inde
 import { makePng, toBase64 } from '../helpers/images.js';
 import { useMswServer } from '../helpers/msw.js';
 import { expectValidRequestBody, specSkipReason } from '../helpers/openapi.js';
+import { failureCode } from '../helpers/errors.js';
 
 const server = useMswServer();
 const BASE = 'https://api.stability.ai/v2beta/stable-image';
@@ -57,12 +58,6 @@ function capture(path: string, seen: Seen[], reply: () => Response = () => image
     seen.push(await read(request));
     return reply();
   });
-}
-
-function failureCode(error: unknown): string | undefined {
-  expect(PixmuxError.isInstance(error)).toBe(true);
-  const pixmux = error as PixmuxError;
-  return pixmux.code === 'all_failed' ? pixmux.attempts?.at(-1)?.error?.code : pixmux.code;
 }
 
 describe('stability: generate request', () => {

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PixmuxError } from 'pixmux';
 import { ensureModel, modelFilePath, type DownloadProgress, type EnsureOptions, type ModelSpec } from '../../../providers/local/models/index.js';
 import { fakeModelBytes, fakeSpec, sameBytes, startModelServer, type Route } from './helpers/model-server.js';
+import { rejectionOf as expectPixmuxError } from '../../helpers/errors.js';
 
 const FAST: EnsureOptions = { retryDelayMs: 1, offline: false };
 
@@ -24,15 +25,6 @@ afterEach(async () => {
 async function serve(routes: Record<string, Route>) {
   server = await startModelServer(routes);
   return server;
-}
-
-async function expectPixmuxError(promise: Promise<unknown>): Promise<PixmuxError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(PixmuxError.isInstance(error), `expected a PixmuxError, got ${String(error)}`).toBe(true);
-  return error as PixmuxError;
 }
 
 function partPath(spec: ModelSpec) {

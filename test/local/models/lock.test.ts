@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PixmuxError, pixmuxError } from 'pixmux';
 import { acquireFileLock } from '../../../providers/local/models/index.js';
+import { rejectionOf as rejection } from '../../helpers/errors.js';
 
 let dir: string;
 let lockPath: string;
@@ -30,12 +31,6 @@ async function writeForeignLock(owner: Record<string, unknown> | string, ageMs =
     const then = new Date(Date.now() - ageMs);
     await utimes(lockPath, then, then);
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PixmuxError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
-  expect(PixmuxError.isInstance(error)).toBe(true);
-  return error as PixmuxError;
 }
 
 describe('acquireFileLock', () => {

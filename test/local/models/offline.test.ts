@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PixmuxError } from 'pixmux';
 import { ensureModel, MODELS, modelFilePath, type ModelSpec } from '../../../providers/local/models/index.js';
 import { fakeModelBytes, fakeSpec } from './helpers/model-server.js';
+import { rejectionOf as rejection } from '../../helpers/errors.js';
 
 let cacheDir: string;
 beforeEach(async () => {
@@ -21,12 +21,6 @@ function forbiddenFetch() {
   return vi.fn<typeof fetch>(async () => {
     throw new Error('offline mode made a request');
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PixmuxError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
-  expect(PixmuxError.isInstance(error), String(error)).toBe(true);
-  return error as PixmuxError;
 }
 
 describe('offline mode', () => {
