@@ -1,6 +1,7 @@
 import type { ProviderEntry } from '../provider/registry.js';
 import type { NormalizedRequest, Operation, Tier } from '../types.js';
 import type { PolicyOrder } from './policy-options.js';
+import type { RequestFor } from './provider-request.js';
 
 const TIER_RANK: Record<Tier, number> = { local: 0, cheap: 1, premium: 2 };
 
@@ -8,9 +9,9 @@ const TIER_RANK: Record<Tier, number> = { local: 0, cheap: 1, premium: 2 };
  * Orders candidates: `tier` (local → cheap → premium, cheapest estimate first inside a tier), `price` (cheapest
  * estimate first) or `listed`. Ties, and providers without an estimate (placed after priced ones), keep the listed order.
  */
-export function orderCandidates(entries: ProviderEntry[], order: PolicyOrder, operation: Operation, request: NormalizedRequest): ProviderEntry[] {
+export function orderCandidates(entries: ProviderEntry[], order: PolicyOrder, operation: Operation, requestFor: RequestFor): ProviderEntry[] {
   if (order === 'listed') return entries;
-  const keyed = entries.map((entry, index) => ({ entry, index, tier: TIER_RANK[entry.provider.tier] ?? 1, price: estimateUsd(entry, operation, request) ?? Number.POSITIVE_INFINITY }));
+  const keyed = entries.map((entry, index) => ({ entry, index, tier: TIER_RANK[entry.provider.tier] ?? 1, price: estimateUsd(entry, operation, requestFor(entry.provider.id)) ?? Number.POSITIVE_INFINITY }));
   keyed.sort((a, b) => (order === 'tier' ? a.tier - b.tier : 0) || compare(a.price, b.price) || a.index - b.index);
   return keyed.map((item) => item.entry);
 }

@@ -2,6 +2,7 @@ import { pixmuxError } from '../errors/create-error.js';
 import type { ProviderEntry } from '../provider/registry.js';
 import type { Attempt, NormalizedRequest, Operation, SkipReason } from '../types.js';
 import { orderCandidates } from './order.js';
+import type { RequestFor } from './provider-request.js';
 import type { PolicyOrder } from './policy-options.js';
 
 export interface Plan {
@@ -19,12 +20,12 @@ export interface Plan {
 export function planCall(
   entries: ReadonlyMap<string, ProviderEntry>,
   operation: Operation,
-  request: NormalizedRequest,
+  requestFor: RequestFor,
   selection: readonly string[] | undefined,
   order: PolicyOrder = 'listed',
 ): Plan {
   const listed = selection ? select(entries, selection) : [...entries.values()];
-  const ordered = orderCandidates(listed, order, operation, request);
+  const ordered = orderCandidates(listed, order, operation, requestFor);
   const plan: Plan = { candidates: [], skipped: [] };
   for (const entry of ordered) {
     const { provider } = entry;
@@ -33,7 +34,7 @@ export function planCall(
       skip('unsupported', `${provider.id} does not implement ${operation}`);
       continue;
     }
-    const supported = safeSupports(entry, operation, request);
+    const supported = safeSupports(entry, operation, requestFor(provider.id));
     if (supported !== true) {
       skip('unsupported', supported);
       continue;

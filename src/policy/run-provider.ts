@@ -34,8 +34,7 @@ export interface ProviderFailure {
  * concurrency limit and the retry loop, all inside the call's deadline.
  */
 export async function runProvider(entry: ProviderEntry, request: NormalizedRequest, call: CallState, signal: AbortSignal = call.deadline.signal): Promise<ProviderRun> {
-  const own = { ...request, providerOptions: call.providerOptions[entry.provider.id] ?? {} };
-  const chunks = splitRequest(entry, own, call);
+  const chunks = splitRequest(entry, request, call);
   const run: ProviderRun = { images: [], model: undefined, costUsd: 0, warnings: [], metadata: {}, tries: 0 };
   const settled = await Promise.allSettled(chunks.map((chunk) => runChunk(entry, chunk, call, run, signal)));
   const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');

@@ -6,6 +6,7 @@ import { admit, type CallSpend } from './admit.js';
 import { startAttempt, type AttemptOutcome, type RunningAttempt } from './attempt.js';
 import type { CallState } from './call-state.js';
 import { planCall, skippedAttempt } from './plan.js';
+import { providerRequests } from './provider-request.js';
 import { summarize } from './run-provider.js';
 
 /** Codes after which no other provider is asked: another vendor will not fix them. */
@@ -19,7 +20,8 @@ const STOP_CODES = new Set(['invalid_request', 'invalid_image', 'image_too_large
  */
 export async function runCall(entries: ReadonlyMap<string, ProviderEntry>, request: NormalizedRequest, selection: readonly string[] | undefined, call: CallState): Promise<Omit<PixmuxResult, 'timings'>> {
   const order = call.keepSelectionOrder ? 'listed' : call.policy.order;
-  const plan = planCall(entries, call.operation, request, selection, order);
+  const requestFor = providerRequests(request, call.providerOptions);
+  const plan = planCall(entries, call.operation, requestFor, selection, order);
   const attempts: Attempt[] = plan.skipped.map(skippedAttempt);
   for (const skip of plan.skipped) call.emit({ type: 'provider.skipped', ...skip });
   call.emit({ type: 'call.started', candidates: plan.candidates.map((entry) => entry.provider.id) });
@@ -34,14 +36,15 @@ export async function runCall(entries: ReadonlyMap<string, ProviderEntry>, reque
   const startNext = async (): Promise<boolean> => {
     while (queue.length > 0 && !call.deadline.signal.aborted) {
       const entry = queue.shift()!;
-      const admission = await admit(entry, request, call, spend, queue.length > 0);
+      const ownRequest = requestFor(entry.provider.id);
+      const admission = await admit(entry, ownRequest, call, spend, queue.length > 0);
       if (!admission.ok) {
         const skip = { provider: entry.provider.id, reason: admission.reason, detail: admission.detail };
         attempts.push(skippedAttempt(skip));
         call.emit({ type: 'provider.skipped', ...skip });
         continue;
       }
-      const attempt = startAttempt(entry, request, call, admission.ticket);
+      const attempt = startAttempt(entry, ownRequest, call, admission.ticket);
       spend.runningEstimatesUsd += attempt.estimateUsd;
       running.add(attempt);
       lastStartedAt = Date.now();

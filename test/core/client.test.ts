@@ -233,6 +233,27 @@ describe('providers and results', () => {
     expect(seen).toEqual([{ steps: 4 }]);
   });
 
+  it('prices and checks each provider with its own providerOptions, as it will run', async () => {
+    const priced: unknown[] = [];
+    const px = createPixmux({
+      providers: [
+        fakeProvider({
+          id: 'tiered',
+          price: (_operation, request) => (priced.push(request.providerOptions), request.providerOptions.quality === 'high' ? 0.2 : 0.01),
+          supports: (_operation, request) => (request.providerOptions.steps === 99 ? 'steps must be at most 50' : true),
+        }),
+      ],
+      budget: { maxCostPerCallUsd: 0.05 },
+    });
+    await expect(px.generate({ prompt: 'x', providerOptions: { tiered: { quality: 'low' } } })).resolves.toMatchObject({ costUsd: 0.001 });
+    const tooDear = await rejection(px.generate({ prompt: 'x', providerOptions: { tiered: { quality: 'high' }, other: { quality: 'low' } } }));
+    expect(tooDear.code).toBe('budget_exceeded');
+    const refused = await rejection(px.generate({ prompt: 'x', providerOptions: { tiered: { steps: 99 } } }));
+    expect(refused).toMatchObject({ code: 'unsupported', attempts: [expect.objectContaining({ detail: 'steps must be at most 50' })] });
+    expect(priced).toContainEqual({ quality: 'high' });
+    expect(priced).not.toContainEqual({ tiered: { quality: 'high' }, other: { quality: 'low' } });
+  });
+
   it('warns when the provider returns another format than asked', async () => {
     const result = await createPixmux({ providers: [fakeProvider({ id: 'a' })] }).generate({ prompt: 'x', format: 'webp' });
     expect(result.warnings).toContain('generate: asked for webp, the provider returned image/png');
