@@ -56,6 +56,9 @@ try {
 } catch (error) {
   const cause = PixmuxError.isInstance(error) && PixmuxError.isInstance(error.cause) ? error.cause : error;
   console.error(PixmuxError.isInstance(cause) ? `${cause.code}: ${cause.message}` : cause);
+  if (PixmuxError.isInstance(cause) && cause.code === 'provider_unavailable' && !args.model) {
+    console.error('\nWith a model file at hand, run: npm start -- --model /path/to/model.onnx --preset <birefnet|isnet|u2net|…>');
+  }
   process.exitCode = 1;
 } finally {
   await px.dispose();
