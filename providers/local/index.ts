@@ -7,21 +7,27 @@ import {
   pixmuxError,
   type Capacity,
   type NormalizedRemoveBackgroundRequest,
+  type NormalizedRestoreFaceRequest,
   type Operation,
   type Provider,
   type ProviderContext,
   type ProviderResult,
   type Tier,
 } from 'pixmux';
+import { chooseRestoreFaceModels, validateFaceChoices, type LocalFaceDetectorChoice, type LocalFaceModelChoice } from './face-model-choice.js';
 import { chooseRemoveBackgroundModel, validateModelChoice, type LocalModelChoice } from './model-choice.js';
 import type { DownloadProgress } from './models/index.js';
 import { loadSharp } from './native.js';
 import { assertColour } from './pipelines/compose.js';
 import { removeBackgroundPipeline } from './pipelines/remove-background.js';
+import { restoreFacePipeline } from './pipelines/restore-face.js';
 import type { Device } from './pool/protocol.js';
 import { createWorkerPool, type WorkerPool } from './pool/worker-pool.js';
 
 export type { LocalModelByPath, LocalModelChoice } from './model-choice.js';
+export type { LocalFaceModelByPath, LocalFaceModelChoice, LocalFaceDetectorChoice } from './face-model-choice.js';
+export type { FacePreset, FacePresetId, FaceTemplateId } from './face-presets.js';
+export { FACE_PRESETS, FACE_TEMPLATES } from './face-presets.js';
 export type { Preset, PresetId, MaskOutputSpec } from './presets.js';
 export { PRESETS } from './presets.js';
 export type { Device } from './pool/protocol.js';
@@ -33,10 +39,12 @@ export interface LocalOptions {
   tier?: Tier;
   /**
    * The model per operation: a manifest id (downloaded and verified on first use) or your own file,
-   * `{ path: '/models/x.onnx', preset: 'u2net' }`. A call's `model` can name another manifest model.
-   * @default { removeBackground: 'birefnet-general-lite' } (the manifest's default)
+   * `{ path: '/models/x.onnx', preset: 'u2net' }` (restoreFace: `{ path, preset: 'gfpgan' | 'codeformer' | { size, template, weightInput } }`).
+   * `faceDetector` is the face detector restoreFace uses: a manifest id or a YuNet-compatible file `{ path }`.
+   * A call's `model` can name another manifest model.
+   * @default { removeBackground: 'birefnet-general-lite', restoreFace: 'gfpgan-1.4', faceDetector: 'yunet-2023mar' } (the manifest's defaults)
    */
-  models?: { removeBackground?: LocalModelChoice };
+  models?: { removeBackground?: LocalModelChoice; restoreFace?: LocalFaceModelChoice; faceDetector?: LocalFaceDetectorChoice };
   /**
    * Where inference runs. `auto` tries CUDA and falls back to the CPU with a warning on the result;
    * `cuda` and `webgpu` fail with `provider_unavailable` when the device cannot be used.
@@ -75,7 +83,22 @@ export interface LocalRemoveBackgroundOptions {
   background?: string;
 }
 
+/**
+ * Per-call restoreFace options, passed as `providerOptions: { local: { … } }`. The request's `fidelity` goes to models
+ * with a weight input (CodeFormer) and does not apply to the others (GFPGAN, RestoreFormer++).
+ */
+export interface LocalRestoreFaceOptions {
+  /** How much of the restored face replaces the original (0: none, 1: all of it, inside the soft face mask). @default 1 */
+  blend?: number;
+  /** Most faces restored per image, largest first; the others are left as they were, with a warning. @default 10 */
+  maxFaces?: number;
+}
+
 const callOptionsSchema = z.object({ output: z.enum(['cutout', 'mask']).optional(), background: z.string().min(1).optional() });
+const faceCallOptionsSchema = z.object({ blend: z.number().min(0).max(1).optional(), maxFaces: z.number().int().min(1).max(100).optional() });
+
+/** restoreFace defaults: faces with eyes closer than this many pixels are too small to restore. */
+const FACE_DEFAULTS = { blend: 1, maxFaces: 10, minEyeDistance: 16 } as const;
 
 const DEFAULTS = { maxQueue: 32, maxBatch: 4, maxBatchWaitMs: 2 } as const;
 const DEVICES: readonly Device[] = ['auto', 'cuda', 'cpu', 'webgpu'];
@@ -91,7 +114,7 @@ function positiveInteger(value: number | undefined, name: string, min = 1): void
 }
 
 /**
- * Background removal on this machine with onnxruntime-node and sharp (optional peer dependencies, loaded on first use).
+ * Background removal and face restoration on this machine with onnxruntime-node and sharp (optional peer dependencies, loaded on first use).
  * Inference runs in worker threads, so the event loop stays free; models download on first use.
  *
  * @example
@@ -109,6 +132,7 @@ export function local(options: LocalOptions = {}): Provider {
   positiveInteger(options.maxBatch, 'maxBatch');
   positiveInteger(options.maxBatchWaitMs, 'maxBatchWaitMs', 0);
   validateModelChoice(options.models?.removeBackground, 'local: models.removeBackground');
+  validateFaceChoices(options.models?.restoreFace, options.models?.faceDetector, 'local: models');
 
   const cores = Math.max(1, availableParallelism());
   const workers = options.workers ?? (device === 'cuda' || device === 'webgpu' ? 1 : Math.max(1, Math.floor(cores / 2)));
@@ -137,15 +161,30 @@ export function local(options: LocalOptions = {}): Provider {
     return pool;
   }
 
-  function callOptions(request: NormalizedRemoveBackgroundRequest, context: ProviderContext): LocalRemoveBackgroundOptions {
-    const parsed = callOptionsSchema.safeParse(request.providerOptions);
+  function parseCallOptions<T extends z.ZodRawShape>(schema: z.ZodObject<T>, providerOptions: Record<string, unknown>, context: ProviderContext): z.infer<z.ZodObject<T>> {
+    const parsed = schema.safeParse(providerOptions);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw pixmuxError('invalid_request', `${id}: providerOptions.${id}.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, { provider: id });
     }
-    const unknown = Object.keys(request.providerOptions).filter((key) => !(key in callOptionsSchema.shape));
-    if (unknown.length > 0) context.warn(`${id}: ignored unknown providerOptions ${unknown.join(', ')} (known: output, background)`);
+    const known = Object.keys(schema.shape);
+    const unknown = Object.keys(providerOptions).filter((key) => !known.includes(key));
+    if (unknown.length > 0) context.warn(`${id}: ignored unknown providerOptions ${unknown.join(', ')} (known: ${known.join(', ')})`);
     return parsed.data;
+  }
+
+  function callOptions(request: NormalizedRemoveBackgroundRequest, context: ProviderContext): LocalRemoveBackgroundOptions {
+    return parseCallOptions(callOptionsSchema, request.providerOptions, context);
+  }
+
+  function ensureOptions(context: ProviderContext) {
+    return {
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+      ...(options.offline !== undefined ? { offline: options.offline } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      signal: context.signal,
+    };
   }
 
   async function removeBackground(request: NormalizedRemoveBackgroundRequest, context: ProviderContext): Promise<ProviderResult> {
@@ -157,13 +196,7 @@ export function local(options: LocalOptions = {}): Provider {
       requested: request.model,
       configured: options.models?.removeBackground,
       warn: context.warn,
-      ensure: {
-        ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-        ...(options.offline !== undefined ? { offline: options.offline } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        signal: context.signal,
-      },
+      ensure: ensureOptions(context),
     });
     const result = await removeBackgroundPipeline(sharp, getPool(), {
       bytes: request.image.bytes,
@@ -185,6 +218,40 @@ export function local(options: LocalOptions = {}): Provider {
     };
   }
 
+  async function restoreFace(request: NormalizedRestoreFaceRequest, context: ProviderContext): Promise<ProviderResult> {
+    const { blend = FACE_DEFAULTS.blend, maxFaces = FACE_DEFAULTS.maxFaces } = parseCallOptions(faceCallOptionsSchema, request.providerOptions, context) as LocalRestoreFaceOptions;
+    const sharp = await loadSharp(id);
+    const model = await chooseRestoreFaceModels({
+      provider: id,
+      requested: request.model,
+      configured: options.models?.restoreFace,
+      detector: options.models?.faceDetector,
+      warn: context.warn,
+      ensure: ensureOptions(context),
+    });
+    const result = await restoreFacePipeline(sharp, getPool(), {
+      bytes: request.image.bytes,
+      restorerPath: model.path,
+      detectorPath: model.detectorPath,
+      preset: model.preset,
+      format: request.format,
+      fidelity: request.fidelity,
+      blend,
+      maxFaces,
+      minEyeDistance: FACE_DEFAULTS.minEyeDistance,
+      signal: context.signal,
+      provider: id,
+      warn: context.warn,
+    });
+    if (result.deviceWarning) context.warn(`${id}: ${result.deviceWarning}`);
+    return {
+      images: [{ bytes: result.bytes, mediaType: `image/${request.format}` }],
+      model: model.id,
+      costUsd: 0,
+      metadata: { device: result.device, faces: result.faces, timings: result.timings },
+    };
+  }
+
   function capacity(): Capacity {
     return pool?.capacity() ?? { inFlight: 0, queued: 0, limit: workers, expectedWaitMs: 0 };
   }
@@ -194,9 +261,9 @@ export function local(options: LocalOptions = {}): Provider {
     tier: options.tier ?? 'local',
     // The pool's own bounded queue is the limit, so a full queue fails fast instead of waiting in the core.
     maxConcurrency: workers * maxBatch + maxQueue,
-    operations: { removeBackground },
+    operations: { removeBackground, restoreFace },
     supports: (operation: Operation) =>
-      operation === 'removeBackground' ? true : `${id}: ${operation} does not run locally yet; use a hosted provider for it`,
+      operation === 'removeBackground' || operation === 'restoreFace' ? true : `${id}: ${operation} does not run locally yet; use a hosted provider for it`,
     price: () => 0,
     capacity,
     dispose: async () => {

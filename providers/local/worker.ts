@@ -10,7 +10,12 @@ import type * as Ort from 'onnxruntime-node';
 import { INSTALL_HINT } from './install-hint.js';
 import { maskFromOutput } from './pipelines/mask-from-output.js';
 import { tensorizeBatch } from './pipelines/tensorize.js';
-import type { Device, ErrorMessage, RunMessage, UsedDevice, WorkerErrorCode, WorkerReply } from './pool/protocol.js';
+import { restoreFaces, type FaceModels } from './pipelines/face/restore-faces.js';
+import type { YunetOutputs } from './pipelines/face/yunet.js';
+import type { Device, ErrorMessage, RestoreFacesMessage, RunMessage, UsedDevice, WorkerErrorCode, WorkerMessage, WorkerReply } from './pool/protocol.js';
+
+/** What opening a session needs: the file, the device and the thread count. */
+type SessionRequest = Pick<RunMessage, 'modelPath' | 'device' | 'intraOpNumThreads'>;
 
 interface LoadedModel {
   session: Ort.InferenceSession;
@@ -61,7 +66,7 @@ function providersFor(device: Exclude<Device, 'auto'>): string[] {
   return device === 'cpu' ? ['cpu'] : [device, 'cpu'];
 }
 
-async function createSession(ort: typeof Ort, message: RunMessage): Promise<LoadedModel> {
+async function createSession(ort: typeof Ort, message: SessionRequest): Promise<LoadedModel> {
   const options = (device: Exclude<Device, 'auto'>): Ort.InferenceSession.SessionOptions => ({
     executionProviders: providersFor(device) as Ort.InferenceSession.SessionOptions['executionProviders'],
     graphOptimizationLevel: 'all',
@@ -121,7 +126,7 @@ function missingCudaProvider(): string | undefined {
   }
 }
 
-function loadModel(ort: typeof Ort, message: RunMessage): Promise<LoadedModel> {
+function loadModel(ort: typeof Ort, message: SessionRequest): Promise<LoadedModel> {
   const key = `${message.device}|${message.modelPath}`;
   let loaded = sessions.get(key);
   if (!loaded) {
@@ -178,6 +183,83 @@ async function run(message: RunMessage): Promise<WorkerReply> {
   };
 }
 
+async function runSession(model: LoadedModel, feeds: Ort.InferenceSession.FeedsType, fetches: string[] | undefined, what: string) {
+  try {
+    return fetches ? await model.session.run(feeds, fetches) : await model.session.run(feeds);
+  } catch (error) {
+    throw new WorkerFailure('provider_error', `${what} failed: ${firstLine(error)}`);
+  }
+}
+
+/** The detector and restorer sessions behind the face pipeline's model calls. */
+async function faceModels(ort: typeof Ort, message: RestoreFacesMessage): Promise<{ models: FaceModels; device: LoadedModel }> {
+  const common = { device: message.device, intraOpNumThreads: message.intraOpNumThreads };
+  const detector = await loadModel(ort, { ...common, modelPath: message.detectorPath });
+  const restorer = await loadModel(ort, { ...common, modelPath: message.restorerPath });
+  const weightName = message.preset.weightInput;
+  let weightType: 'float64' | 'float32' = 'float64';
+  if (weightName) {
+    const index = restorer.session.inputNames.indexOf(weightName);
+    if (index < 0) throw new WorkerFailure('invalid_request', `the face model has no input "${weightName}" (its inputs: ${restorer.session.inputNames.join(', ')}); fix the preset's weightInput`);
+    const meta = restorer.session.inputMetadata[index];
+    if (meta?.isTensor && meta.type === 'float32') weightType = 'float32';
+  }
+  const outputName = restorer.session.outputNames[0];
+  if (!outputName) throw new WorkerFailure('provider_unavailable', `the face model ${message.restorerPath} has no outputs`);
+  const models: FaceModels = {
+    async detect(tensor, size) {
+      const results = await runSession(detector, { [detector.inputName]: new ort.Tensor('float32', tensor, [1, 3, size, size]) }, undefined, 'face detection');
+      const outputs: YunetOutputs = {};
+      for (const [name, value] of Object.entries(results)) {
+        if (value.type !== 'float32') throw new WorkerFailure('bad_response', `the face detector's output "${name}" is ${value.type}, expected float32`);
+        outputs[name] = { data: value.data as Float32Array };
+      }
+      return outputs;
+    },
+    async restore(tensor, size) {
+      const feeds: Record<string, Ort.Tensor> = { [restorer.inputName]: new ort.Tensor('float32', tensor, [1, 3, size, size]) };
+      if (weightName) feeds[weightName] = weightType === 'float64' ? new ort.Tensor('float64', Float64Array.of(message.fidelity), [1]) : new ort.Tensor('float32', Float32Array.of(message.fidelity), [1]);
+      const results = await runSession(restorer, feeds, [outputName], 'face restoration');
+      const output = results[outputName]!;
+      if (output.type !== 'float32') throw new WorkerFailure('bad_response', `the face model's output "${outputName}" is ${output.type}, expected float32`);
+      if (output.data.length !== 3 * size * size) throw new WorkerFailure('bad_response', `the face model returned ${output.dims.join('×')}, expected 1×3×${size}×${size}`);
+      return output.data as Float32Array;
+    },
+  };
+  return { models, device: restorer };
+}
+
+async function runFaces(message: RestoreFacesMessage): Promise<WorkerReply> {
+  const ort = await loadOrt();
+  const { models, device } = await faceModels(ort, message);
+  let outcome;
+  try {
+    outcome = await restoreFaces(message, models);
+  } catch (error) {
+    if (error instanceof WorkerFailure) throw error;
+    throw new WorkerFailure('bad_response', `face restoration failed: ${firstLine(error)}`);
+  }
+  return {
+    type: 'faces',
+    jobId: message.jobId,
+    image: message.image,
+    faces: outcome.faces,
+    detected: outcome.detected,
+    tooSmall: outcome.tooSmall,
+    overLimit: outcome.overLimit,
+    device: device.device,
+    ...(device.deviceWarning ? { deviceWarning: device.deviceWarning } : {}),
+    timings: outcome.timings,
+  };
+}
+
+/** The buffers a reply hands over instead of copying. */
+function transfers(reply: WorkerReply): ArrayBuffer[] {
+  if (reply.type === 'result') return reply.masks.map((mask) => mask.mask.buffer as ArrayBuffer);
+  if (reply.type === 'faces') return [reply.image.buffer as ArrayBuffer];
+  return [];
+}
+
 function failure(jobId: number, error: unknown): ErrorMessage {
   if (error instanceof WorkerFailure) return { type: 'error', jobId, code: error.code, message: error.message, retryable: error.retryable };
   return { type: 'error', jobId, code: 'provider_error', message: `worker failed: ${firstLine(error)}`, retryable: false };
@@ -185,10 +267,10 @@ function failure(jobId: number, error: unknown): ErrorMessage {
 
 const port = parentPort;
 if (port) {
-  port.on('message', (message: RunMessage) => {
-    if (message?.type !== 'run') return;
-    run(message).then(
-      (reply) => port.postMessage(reply, reply.type === 'result' ? reply.masks.map((mask) => mask.mask.buffer as ArrayBuffer) : []),
+  port.on('message', (message: WorkerMessage) => {
+    if (message?.type !== 'run' && message?.type !== 'restoreFaces') return;
+    (message.type === 'run' ? run(message) : runFaces(message)).then(
+      (reply) => port.postMessage(reply, transfers(reply)),
       (error: unknown) => port.postMessage(failure(message.jobId, error)),
     );
   });

@@ -37,7 +37,8 @@ export function assertColour(sharp: SharpFn, colour: string, provider: string): 
   }
 }
 
-function encode(pipeline: import('sharp').Sharp, format: ImageFormat) {
+/** Encodes a sharp pipeline in the requested format (PNG lossless, JPEG q92, WebP q90 with lossless-quality alpha). */
+export function encode(pipeline: import('sharp').Sharp, format: ImageFormat) {
   if (format === 'jpeg') return pipeline.jpeg({ quality: 92 });
   if (format === 'webp') return pipeline.webp({ quality: 90, alphaQuality: 100 });
   return pipeline.png();

@@ -1,3 +1,4 @@
+import type { ResolvedFacePreset } from '../face-presets.js';
 import type { ResolvedPreset } from '../presets.js';
 
 /** Where a session runs. `auto` tries CUDA and falls back to the CPU. */
@@ -19,6 +20,67 @@ export interface RunMessage {
   /** Test hook: make the worker die while this job is in flight. */
   testCrash?: 'exit' | 'throw';
 }
+
+/** Main thread → worker: find the faces in one photo and restore each (detector and restorer sessions are kept per worker). */
+export interface RestoreFacesMessage {
+  type: 'restoreFaces';
+  jobId: number;
+  device: Device;
+  intraOpNumThreads: number;
+  restorerPath: string;
+  detectorPath: string;
+  preset: ResolvedFacePreset;
+  /** The photo: interleaved 8-bit RGBA, `width × height` (transferred; it comes back restored). */
+  image: Uint8Array;
+  width: number;
+  height: number;
+  /** The photo scaled to fit the detector's input (only ever shrunk) and padded at the right and bottom: 8-bit RGB, `detectorSize²`. */
+  detectorInput: Uint8Array;
+  detectorSize: number;
+  /** Original pixels per detector-input pixel. */
+  detectorScale: number;
+  /** Passed to the restorer's weight input, when its preset names one. */
+  fidelity: number;
+  /** How much of the restored face replaces the original, 0..1. */
+  blend: number;
+  maxFaces: number;
+  /** Faces whose eyes are closer than this (pixels, in the photo) are skipped. */
+  minEyeDistance: number;
+  scoreThreshold: number;
+  nmsThreshold: number;
+}
+
+/** Worker → main thread: the photo with its faces restored. */
+export interface FacesResultMessage {
+  type: 'faces';
+  jobId: number;
+  /** The restored RGBA photo, same size (its buffer is transferred). */
+  image: Uint8Array;
+  /** Faces restored. */
+  faces: number;
+  /** Faces found (after NMS). */
+  detected: number;
+  /** Faces skipped as too small. */
+  tooSmall: number;
+  /** Faces over `maxFaces`, left as they were. */
+  overLimit: number;
+  device: UsedDevice;
+  deviceWarning?: string;
+  timings: FaceStageTimings;
+}
+
+export interface FaceStageTimings {
+  /** Detector tensor, inference and decoding. */
+  detectMs: number;
+  /** Aligning the crops (warps and tensors), summed over faces. */
+  alignMs: number;
+  /** Restorer inference, summed over faces. */
+  inferenceMs: number;
+  /** Output to pixels, inverse warp and blend, summed over faces. */
+  pasteMs: number;
+}
+
+export type WorkerMessage = RunMessage | RestoreFacesMessage;
 
 export interface StageTimings {
   preprocessMs: number;
@@ -49,4 +111,4 @@ export interface ErrorMessage {
   retryable: boolean;
 }
 
-export type WorkerReply = ResultMessage | ErrorMessage;
+export type WorkerReply = ResultMessage | FacesResultMessage | ErrorMessage;

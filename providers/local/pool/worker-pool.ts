@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { pixmuxError, type Capacity, type PixmuxError } from 'pixmux';
+import type { ResolvedFacePreset } from '../face-presets.js';
 import type { ResolvedPreset } from '../presets.js';
 import { createMovingAverage } from './moving-average.js';
-import type { Device, RunMessage, StageTimings, UsedDevice, WorkerReply } from './protocol.js';
+import type { Device, FaceStageTimings, RestoreFacesMessage, RunMessage, StageTimings, UsedDevice, WorkerReply } from './protocol.js';
 
 export interface WorkerPoolOptions {
   /** The worker entry (`worker.js` / `worker.cjs` beside the provider, or a compiled file in tests). */
@@ -47,12 +48,52 @@ export interface PoolResult {
   queuedMs: number;
 }
 
+/** A restoreFace job: the whole photo goes to one worker, which detects, aligns, restores and pastes back. */
+export interface FacePoolJob {
+  kind: 'restoreFaces';
+  restorerPath: string;
+  detectorPath: string;
+  preset: ResolvedFacePreset;
+  /** Interleaved 8-bit RGBA, `width × height`; transferred to the worker (do not reuse it). */
+  image: Uint8Array;
+  width: number;
+  height: number;
+  /** The photo fitted into the detector's square input, 8-bit RGB. */
+  detectorInput: Uint8Array;
+  detectorSize: number;
+  detectorScale: number;
+  fidelity: number;
+  blend: number;
+  maxFaces: number;
+  minEyeDistance: number;
+  scoreThreshold: number;
+  nmsThreshold: number;
+  signal?: AbortSignal;
+}
+
+export interface FacePoolResult {
+  /** The restored RGBA photo. */
+  image: Uint8Array;
+  faces: number;
+  detected: number;
+  tooSmall: number;
+  overLimit: number;
+  device: UsedDevice;
+  deviceWarning: string | undefined;
+  timings: FaceStageTimings;
+  queuedMs: number;
+}
+
+type AnyJob = PoolJob | FacePoolJob;
+
+const isFaceJob = (job: AnyJob): job is FacePoolJob => 'kind' in job && job.kind === 'restoreFaces';
+
 interface Pending {
-  job: PoolJob;
+  job: AnyJob;
   key: string;
   enqueuedAt: number;
   settled: boolean;
-  resolve(result: PoolResult): void;
+  resolve(result: PoolResult | FacePoolResult): void;
   reject(error: PixmuxError): void;
   detach(): void;
 }
@@ -68,6 +109,8 @@ interface Slot {
 /** What the worker pool offers the provider. */
 export interface WorkerPool {
   run(job: PoolJob): Promise<PoolResult>;
+  /** Restores the faces in one photo (never batched with other requests). */
+  restoreFaces(job: FacePoolJob): Promise<FacePoolResult>;
   capacity(): Capacity;
   /** The device sessions ran on so far (`undefined` before the first run). */
   readonly device: UsedDevice | undefined;
@@ -138,13 +181,25 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     slot.batch = undefined;
     slot.worker.unref();
     const elapsed = performance.now() - slot.startedAt;
-    if (reply.type === 'result') {
+    if (reply.type === 'faces') {
+      runTime.add(elapsed);
+      usedDevice = reply.device;
+      if (options.device === 'auto' && reply.device === 'cpu' && reply.deviceWarning) autoFallbackWarning = reply.deviceWarning;
+      if (reply.device !== 'cpu') maxWorkers = Math.min(maxWorkers, options.gpuSize);
+      const pending = batch[0]!;
+      const { type: _type, jobId: _jobId, deviceWarning, ...rest } = reply;
+      settle(pending, {
+        ...rest,
+        deviceWarning: options.device === 'auto' && reply.device === 'cpu' ? (deviceWarning ?? autoFallbackWarning) : undefined,
+        queuedMs: slot.startedAt - pending.enqueuedAt,
+      });
+    } else if (reply.type === 'result') {
       runTime.add(elapsed);
       usedDevice = reply.device;
       if (options.device === 'auto' && reply.device === 'cpu' && reply.deviceWarning) autoFallbackWarning = reply.deviceWarning;
       const warning = options.device === 'auto' && reply.device === 'cpu' ? (reply.deviceWarning ?? autoFallbackWarning) : undefined;
       if (reply.device !== 'cpu') maxWorkers = Math.min(maxWorkers, options.gpuSize);
-      dynamicBatch.set(batch[0]!.job.modelPath, reply.dynamicBatch);
+      dynamicBatch.set((batch[0]!.job as PoolJob).modelPath, reply.dynamicBatch);
       batch.forEach((pending, index) => {
         const mask = reply.masks[index]!;
         settle(pending, {
@@ -173,7 +228,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     }
   }
 
-  function settle(pending: Pending, result: PoolResult | undefined, error?: PixmuxError): void {
+  function settle(pending: Pending, result: PoolResult | FacePoolResult | undefined, error?: PixmuxError): void {
     if (pending.settled) return;
     pending.settled = true;
     pending.detach();
@@ -184,6 +239,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   function takeBatch(): Pending[] | undefined {
     const head = queue[0];
     if (!head) return undefined;
+    if (isFaceJob(head.job)) return queue.splice(0, 1);
     const batchable = options.maxBatch > 1 && dynamicBatch.get(head.job.modelPath) === true;
     if (!batchable) return queue.splice(0, 1);
     const members = queue.filter((pending) => pending.key === head.key).slice(0, options.maxBatch);
@@ -215,8 +271,24 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     slot.batch = batch;
     slot.startedAt = performance.now();
     slot.worker.ref();
-    const first = batch[0]!.job;
-    const images = batch.map((pending) => transferable(pending.job.image));
+    const only = batch[0]!.job;
+    if (isFaceJob(only)) {
+      const { kind: _kind, signal: _signal, ...fields } = only;
+      const faceMessage: RestoreFacesMessage = {
+        type: 'restoreFaces',
+        jobId: nextJobId++,
+        device: effectiveDevice(),
+        intraOpNumThreads: options.intraOpNumThreads,
+        ...fields,
+        image: transferable(only.image),
+        detectorInput: transferable(only.detectorInput),
+      };
+      slot.worker.postMessage(faceMessage, [faceMessage.image.buffer as ArrayBuffer, faceMessage.detectorInput.buffer as ArrayBuffer]);
+      return;
+    }
+    const first = only;
+    const images = batch.map((pending) => transferable((pending.job as PoolJob).image));
+    const crash = batch.map((pending) => (pending.job as PoolJob).testCrash).find(Boolean);
     const message: RunMessage = {
       type: 'run',
       jobId: nextJobId++,
@@ -225,12 +297,21 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       intraOpNumThreads: options.intraOpNumThreads,
       preset: first.preset,
       images,
-      ...(batch.some((pending) => pending.job.testCrash) ? { testCrash: batch.find((pending) => pending.job.testCrash)!.job.testCrash } : {}),
+      ...(crash ? { testCrash: crash } : {}),
     };
     slot.worker.postMessage(message, images.map((image) => image.buffer as ArrayBuffer));
   }
 
   function run(job: PoolJob): Promise<PoolResult> {
+    return enqueue(job, `${job.modelPath}|${job.preset.size.join('x')}|${JSON.stringify(job.preset)}`) as Promise<PoolResult>;
+  }
+
+  function restoreFaces(job: FacePoolJob): Promise<FacePoolResult> {
+    // A unique key: face jobs never share a batch.
+    return enqueue(job, `faces|${nextJobId++}`) as Promise<FacePoolResult>;
+  }
+
+  function enqueue(job: AnyJob, key: string): Promise<PoolResult | FacePoolResult> {
     if (disposed) return Promise.reject(fail('provider_unavailable', 'the local provider was disposed', false));
     if (job.signal?.aborted) return Promise.reject(pixmuxError('aborted', 'The call was aborted', { provider: options.provider }));
     const idle = slots.some((slot) => !slot.batch) || slots.length < maxWorkers;
@@ -239,7 +320,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         fail('provider_unavailable', `saturated: ${queue.length} requests already wait for ${slots.length} worker(s) (maxQueue ${options.maxQueue})`, false),
       );
     }
-    return new Promise<PoolResult>((resolve, reject) => {
+    return new Promise<PoolResult | FacePoolResult>((resolve, reject) => {
       const onAbort = () => {
         const index = queue.indexOf(pending);
         if (index >= 0) queue.splice(index, 1);
@@ -247,7 +328,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       };
       const pending: Pending = {
         job,
-        key: `${job.modelPath}|${job.preset.size.join('x')}|${JSON.stringify(job.preset)}`,
+        key,
         enqueuedAt: performance.now(),
         settled: false,
         resolve,
@@ -282,6 +363,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
   return {
     run,
+    restoreFaces,
     capacity,
     get device() {
       return usedDevice;
