@@ -4,7 +4,7 @@ import { boxMask } from '../../providers/local/pipelines/face/box-mask.js';
 import { iou, nms, type FaceDetection } from '../../providers/local/pipelines/face/detections.js';
 import { pasteBack } from '../../providers/local/pipelines/face/paste-back.js';
 import { cropFromOutput, cropTensor } from '../../providers/local/pipelines/face/restore-faces.js';
-import { warpAffine, type Pixels } from '../../providers/local/pipelines/face/warp.js';
+import { samplesFor, warpAffine, type Pixels } from '../../providers/local/pipelines/face/warp.js';
 import { decodeYunet, YUNET_OUTPUTS, YUNET_STRIDES } from '../../providers/local/pipelines/face/yunet.js';
 import { FACE_PRESETS, resolveFacePreset } from '../../providers/local/face-presets.js';
 
@@ -93,6 +93,19 @@ describe('face alignment math', () => {
       }
     }
     expect(worst).toBeLessThan(6);
+  });
+
+  it('averages over the footprint when shrinking, so a fine pattern does not alias', () => {
+    const data = new Uint8Array(64 * 64);
+    for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) data[y * 64 + x] = (x + y) % 2 === 0 ? 255 : 0;
+    const image: Pixels = { data, width: 64, height: 64, channels: 1 };
+    const shrink: Affine = [4, 0, 1, 0, 4, 1]; // output pixel u is centred on source 4u + 1 and covers 4 source pixels
+    expect(samplesFor(shrink)).toBe(4);
+    expect(samplesFor([0.5, 0, 0, 0, 0.5, 0])).toBe(1);
+    const aliased = warpAffine(image, shrink, 16, 16);
+    const averaged = warpAffine(image, shrink, 16, 16, samplesFor(shrink));
+    expect(Math.max(...aliased.map((value) => Math.abs(value - 127.5)))).toBeGreaterThan(100);
+    expect(Math.max(...averaged.map((value) => Math.abs(value - 127.5)))).toBeLessThan(20);
   });
 
   it('bounds the crop inside the image and clips it', () => {

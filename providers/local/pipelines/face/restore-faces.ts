@@ -7,7 +7,7 @@ import { invertAffine, similarityFromPoints, type Point } from './affine.js';
 import { boxMask } from './box-mask.js';
 import { boxArea, eyeDistance, nms, scaleDetection, type FaceDetection } from './detections.js';
 import { pasteBack } from './paste-back.js';
-import { warpAffine } from './warp.js';
+import { samplesFor, warpAffine } from './warp.js';
 import { decodeYunet, type YunetOutputs } from './yunet.js';
 
 /** The two models, as the worker runs them. */
@@ -92,7 +92,7 @@ export async function restoreFaces(message: RestoreFacesMessage, models: FaceMod
     const t1 = performance.now();
     const imageToCrop = similarityFromPoints(face.landmarks as Point[], template);
     const cropToImage = invertAffine(imageToCrop);
-    const input = cropTensor(warpAffine(photo, cropToImage, size, size), size);
+    const input = cropTensor(warpAffine(photo, cropToImage, size, size, samplesFor(cropToImage)), size);
     const t2 = performance.now();
     const output = await models.restore(input, size);
     const t3 = performance.now();

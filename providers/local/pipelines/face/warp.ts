@@ -35,15 +35,42 @@ export function sampleBilinear(src: Pixels, x: number, y: number, out: Float32Ar
 
 /**
  * Warps `src` into a new `width × height` image: each output pixel `(u, v)` reads `src` at `outputToSource(u, v)`,
- * bilinearly, border replicated. Returns float values (same units as the source).
+ * bilinearly, border replicated. With `samples` > 1 each output pixel averages `samples × samples` bilinear reads
+ * spread over its footprint, so shrinking does not alias (the role of OpenCV's INTER_AREA). Returns float values
+ * (same units as the source).
  */
-export function warpAffine(src: Pixels, outputToSource: Affine, width: number, height: number): Float32Array {
-  const out = new Float32Array(width * height * src.channels);
+export function warpAffine(src: Pixels, outputToSource: Affine, width: number, height: number, samples = 1): Float32Array {
+  const channels = src.channels;
+  const out = new Float32Array(width * height * channels);
   const [a, b, c, d, e, f] = outputToSource;
+  if (samples <= 1) {
+    for (let v = 0; v < height; v++) {
+      for (let u = 0; u < width; u++) sampleBilinear(src, a * u + b * v + c, d * u + e * v + f, out, (v * width + u) * channels);
+    }
+    return out;
+  }
+  const n = Math.floor(samples);
+  const offsets = Array.from({ length: n }, (_, i) => (i + 0.5) / n - 0.5);
+  const one = new Float32Array(channels);
+  const weight = 1 / (n * n);
   for (let v = 0; v < height; v++) {
     for (let u = 0; u < width; u++) {
-      sampleBilinear(src, a * u + b * v + c, d * u + e * v + f, out, (v * width + u) * src.channels);
+      const base = (v * width + u) * channels;
+      for (const dv of offsets) {
+        for (const du of offsets) {
+          const x = u + du;
+          const y = v + dv;
+          sampleBilinear(src, a * x + b * y + c, d * x + e * y + f, one, 0);
+          for (let k = 0; k < channels; k++) out[base + k]! += one[k]! * weight;
+        }
+      }
     }
   }
   return out;
+}
+
+/** Supersampling for a warp: source pixels per output pixel (the transform's scale), rounded up, 1..`max`. */
+export function samplesFor(outputToSource: Affine, max = 4): number {
+  const scale = Math.hypot(outputToSource[0], outputToSource[3]);
+  return Math.min(max, Math.max(1, Math.ceil(scale - 1e-6)));
 }
