@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createPixmux, type Pixmux, type PixmuxResult } from 'pixmux';
@@ -190,6 +191,22 @@ describe.skipIf(!HAVE_YUNET)('local().restoreFace: several faces, small faces, o
     const two = await px.restoreFace({ image: photo, providerOptions: { local: { maxFaces: 2 } } });
     expect(two.metadata.faces).toBe(2);
     expect(two.warnings.some((warning) => /left 1 more/.test(warning))).toBe(true);
+  });
+
+  it('keeps the event loop free while the worker warps, restores and pastes several faces', async () => {
+    const photo = await sharp(await portraits([300, 280, 260])).resize(2400, 1400, { fit: 'fill' }).png().toBuffer();
+    const px = client({ path: brighten, preset: 'gfpgan' });
+    await px.restoreFace({ image: photo }); // warm: sessions created
+    const histogram = monitorEventLoopDelay({ resolution: 5 });
+    histogram.enable();
+    const result = await px.restoreFace({ image: photo });
+    histogram.disable();
+    const timings = result.metadata.timings as Record<string, number>;
+    const workerMs = timings.detectMs! + timings.alignMs! + timings.inferenceMs! + timings.pasteMs!;
+    if (process.env.PIXMUX_REPORT) console.log(`faces ${String(result.metadata.faces)}: worker ${workerMs.toFixed(0)} ms (${JSON.stringify(timings)}); event-loop delay max ${(histogram.max / 1e6).toFixed(1)} ms`);
+    expect(result.metadata.faces).toBe(3);
+    expect(workerMs).toBeGreaterThan(60);
+    expect(histogram.max / 1e6).toBeLessThan(Math.max(60, workerMs / 2));
   });
 
   it('skips faces too small to restore, with a warning', async () => {
