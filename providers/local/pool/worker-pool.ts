@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
 import { pixmuxError, type Capacity, type PixmuxError } from 'pixmux';
-import type { ResolvedFacePreset } from '../face-presets.js';
 import type { ResolvedPreset } from '../presets.js';
 import { createMovingAverage } from './moving-average.js';
 import type { Device, FaceStageTimings, RestoreFacesMessage, RunMessage, StageTimings, UsedDevice, WorkerReply } from './protocol.js';
@@ -48,28 +47,14 @@ export interface PoolResult {
   queuedMs: number;
 }
 
-/** A restoreFace job: the whole photo goes to one worker, which detects, aligns, restores and pastes back. */
-export interface FacePoolJob {
+/**
+ * A restoreFace job: the whole photo goes to one worker, which detects, aligns, restores and pastes back. The
+ * fields are the worker message's, less what the pool adds (job id, device, threads); `image` is transferred.
+ */
+export type FacePoolJob = Omit<RestoreFacesMessage, 'type' | 'jobId' | 'device' | 'intraOpNumThreads'> & {
   kind: 'restoreFaces';
-  restorerPath: string;
-  detectorPath: string;
-  preset: ResolvedFacePreset;
-  /** Interleaved 8-bit RGBA, `width × height`; transferred to the worker (do not reuse it). */
-  image: Uint8Array;
-  width: number;
-  height: number;
-  /** The photo fitted into the detector's square input, 8-bit RGB. */
-  detectorInput: Uint8Array;
-  detectorSize: number;
-  detectorScale: number;
-  fidelity: number;
-  blend: number;
-  maxFaces: number;
-  minEyeDistance: number;
-  scoreThreshold: number;
-  nmsThreshold: number;
   signal?: AbortSignal;
-}
+};
 
 export interface FacePoolResult {
   /** The restored RGBA photo. */
