@@ -212,13 +212,7 @@ export function local(options: LocalOptions = {}): Provider {
       provider: id,
       warn: context.warn,
     });
-    if (result.deviceWarning) context.warn(`${id}: ${result.deviceWarning}`);
-    return {
-      images: [{ bytes: result.bytes, mediaType: `image/${request.format}` }],
-      model: model.id,
-      costUsd: 0,
-      metadata: { device: result.device, timings: result.timings },
-    };
+    return toResult(result, model.id, request.format, context);
   }
 
   async function restoreFace(request: NormalizedRestoreFaceRequest, context: ProviderContext): Promise<ProviderResult> {
@@ -246,13 +240,19 @@ export function local(options: LocalOptions = {}): Provider {
       provider: id,
       warn: context.warn,
     });
+    return toResult(result, model.id, request.format, context, { faces: result.faces });
+  }
+
+  /** A pipeline's output as the provider's result: local work is free, and the device it ran on is reported. */
+  function toResult(
+    result: { bytes: Uint8Array; device: string; deviceWarning?: string | undefined; timings: unknown },
+    model: string,
+    format: string,
+    context: ProviderContext,
+    extra: Record<string, unknown> = {},
+  ): ProviderResult {
     if (result.deviceWarning) context.warn(`${id}: ${result.deviceWarning}`);
-    return {
-      images: [{ bytes: result.bytes, mediaType: `image/${request.format}` }],
-      model: model.id,
-      costUsd: 0,
-      metadata: { device: result.device, faces: result.faces, timings: result.timings },
-    };
+    return { images: [{ bytes: result.bytes, mediaType: `image/${format}` }], model, costUsd: 0, metadata: { device: result.device, ...extra, timings: result.timings } };
   }
 
   function capacity(): Capacity {
