@@ -27,7 +27,7 @@ export { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitOptions } from './circuit/
 export { memoryBudgetStore } from './budget/memory-store.js';
 export { redisBudgetStore, type RedisBudgetStoreOptions, type RedisEvalClient } from './budget/redis-store.js';
 export type { BudgetLimit, BudgetOptions, BudgetPeriod, BudgetStore, BudgetWindow, ReserveAnswer } from './budget/types.js';
-export { memoryCacheStore } from './cache/memory-store.js';
+export { memoryCacheStore, type MemoryCacheOptions } from './cache/memory-store.js';
 export { dirCacheStore } from './cache/dir-store.js';
 export { cacheKey } from './cache/key.js';
 export type { CacheEntry, CacheOptions, CacheStore } from './cache/types.js';
