@@ -4,8 +4,8 @@
 //
 //   npm run build && node bench/local.mjs [--model path.onnx --preset id] [--images 24] [--workers 2] [--device cpu]
 //
-// Defaults: the SINet and PP-HumanSeg fixtures in /work/shared/fixtures/models, the photos in test/fixtures
-// (and /work/shared/fixtures/images when present). Imports the built package, so build first.
+// Defaults: the SINet and PP-HumanSeg fixtures in ../shared/fixtures/models (or PIXMUX_SHARED_DIR), the photos in
+// test/fixtures (and ../shared/fixtures/images when present). Imports the built package, so build first.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,8 @@ const { values: args } = parseArgs({
   },
 });
 
-const SHARED_MODELS = '/work/shared/fixtures/models';
+const SHARED = process.env.PIXMUX_SHARED_DIR ?? new URL('../../shared/', import.meta.url).pathname;
+const SHARED_MODELS = `${SHARED}fixtures/models`;
 const models = args.model
   ? [{ name: args.model.split('/').pop(), path: args.model, preset: args.preset ?? 'u2net' }]
   : [
@@ -31,11 +32,11 @@ const models = args.model
       { name: 'PP-HumanSeg 398×224', path: join(SHARED_MODELS, 'pphumanseg_lite_portrait_398x224.onnx'), preset: 'pphumanseg' },
     ].filter((model) => existsSync(model.path));
 if (models.length === 0) {
-  console.error('No model: pass --model path.onnx --preset id (or provide /work/shared/fixtures/models).');
+  console.error('No model: pass --model path.onnx --preset id (or provide ../shared/fixtures/models).');
   process.exit(1);
 }
 
-const photoDirs = [new URL('../test/fixtures/', import.meta.url).pathname, '/work/shared/fixtures/images'].filter(existsSync);
+const photoDirs = [new URL('../test/fixtures/', import.meta.url).pathname, `${SHARED}fixtures/images`].filter(existsSync);
 const photos = photoDirs.flatMap((dir) => readdirSync(dir).filter((file) => /\.(png|jpe?g)$/i.test(file)).map((file) => readFileSync(join(dir, file))));
 const total = Number(args.images);
 const inputs = Array.from({ length: total }, (_, index) => photos[index % photos.length]);

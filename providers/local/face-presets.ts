@@ -1,6 +1,6 @@
 /**
  * Face restoration presets: the aligned crop a restorer wants and whether it takes a fidelity weight.
- * Facts from /work/shared/reference/local-models.md §2.3–2.4 (facefusion's enhancer table and alignment templates).
+ * Facts from the research notes (shared/reference/local-models.md) §2.3–2.4 (facefusion's enhancer table and alignment templates).
  */
 import type { Point } from './pipelines/face/affine.js';
 

@@ -1,6 +1,6 @@
 /**
  * Preprocessing presets: how a segmentation model wants its input and how its output becomes a mask.
- * Facts from /work/shared/reference/local-models.md §1 (rembg sessions, IS-Net, BiRefNet, MODNet, @imgly) and
+ * Facts from the research notes (shared/reference/local-models.md) §1 (rembg sessions, IS-Net, BiRefNet, MODNet, @imgly) and
  * the fixture models' SOURCES.md (SINet, PP-HumanSeg).
  */
 

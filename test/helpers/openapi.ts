@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
+import { SHARED_SPECS } from './shared.js';
 
 /**
  * Validates the requests a provider sends against the vendor's official OpenAPI file, so the msw
@@ -19,10 +19,8 @@ import { parse } from 'yaml';
  * });
  */
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-
 /** Where the spec files are read from. */
-export const SPECS_DIR = process.env.PIXMUX_SPECS_DIR ?? resolve(HERE, '../../../shared/reference/specs');
+export const SPECS_DIR = process.env.PIXMUX_SPECS_DIR ?? SHARED_SPECS;
 
 type Json = Record<string, unknown>;
 

@@ -111,7 +111,7 @@ describe('worker pool', () => {
     expect(results.map((result) => result.mask[0])).toEqual([10, 20, 30]);
   });
 
-  it.skipIf(!existsSync(PPHUMANSEG))('batches PP-HumanSeg (dynamic N) with the same masks as single runs (needs /work/shared/fixtures/models)', async () => {
+  it.skipIf(!existsSync(PPHUMANSEG))('batches PP-HumanSeg (dynamic N) with the same masks as single runs (needs ../shared/fixtures/models)', async () => {
     const preset = resolvePreset(PRESETS.pphumanseg);
     const [width, height] = preset.size;
     const images = [40, 120, 200].map((seed) => {

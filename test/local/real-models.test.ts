@@ -44,7 +44,7 @@ async function maskStats(bytes: Uint8Array): Promise<MaskStats> {
   };
 }
 
-describe.skipIf(!HAVE_MODELS)('real portrait models on real photos (needs /work/shared/fixtures/models)', () => {
+describe.skipIf(!HAVE_MODELS)('real portrait models on real photos (needs ../shared/fixtures/models)', () => {
   let workerUrl: URL;
   let px: Pixmux;
   beforeAll(async () => {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { SHARED_IMAGES, SHARED_MODELS } from '../../helpers/shared.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 
@@ -27,8 +28,7 @@ export async function buildTestWorker(): Promise<URL> {
 }
 
 /** The shared fixture folders (real photos and small real ONNX models), when this machine has them. */
-export const SHARED_MODELS = '/work/shared/fixtures/models';
-export const SHARED_IMAGES = '/work/shared/fixtures/images';
+export { SHARED_IMAGES, SHARED_MODELS };
 export const SINET = join(SHARED_MODELS, 'sinet_portrait_softmax_320.onnx');
 export const PPHUMANSEG = join(SHARED_MODELS, 'pphumanseg_lite_portrait_398x224.onnx');
 export const REPO_FIXTURES = join(root, 'test/fixtures');

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { PixmuxError } from 'pixmux';
 import { DEFAULT_MODELS, licenseWarning, MODELS, resolveModel } from '../../../providers/local/models/index.js';
 import { validateModelSpec } from '../../../providers/local/models/validate-spec.js';
+import { SHARED_MODELS } from '../../helpers/shared.js';
 
-const FIXTURE_MODELS = '/work/shared/fixtures/models';
+const FIXTURE_MODELS = SHARED_MODELS;
 
 function thrown(run: () => unknown): PixmuxError {
   try {
