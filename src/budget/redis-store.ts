@@ -13,7 +13,10 @@ export interface RedisEvalClient {
 export interface RedisBudgetStoreOptions {
   /** A connected client you own (pixmux never connects, quits or depends on a Redis library). */
   client: RedisEvalClient;
-  /** Prepended to every key. @default 'pixmux:budget:' */
+  /**
+   * Prepended to every key. One script touches every period's key, so on Redis Cluster they must share a slot:
+   * keep a `{hash tag}` in your prefix. @default 'pixmux:{budget}:'
+   */
   prefix?: string;
 }
 
@@ -54,7 +57,7 @@ const SPENT_SCRIPT = `return tonumber(redis.call('GET', KEYS[1]) or '0')`;
 export function redisBudgetStore(options: RedisBudgetStoreOptions): BudgetStore {
   const client = options?.client;
   if (!client || typeof client.eval !== 'function') throw pixmuxError('invalid_request', 'redisBudgetStore: client must have an eval(script, numKeys, ...args) method (ioredis fits)');
-  const prefix = options.prefix ?? 'pixmux:budget:';
+  const prefix = options.prefix ?? 'pixmux:{budget}:';
   const shas = new Map<string, Promise<string | undefined>>();
 
   async function run(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
