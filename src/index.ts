@@ -9,13 +9,14 @@ export { pixmuxError, errorFromHttp, toPixmuxError, codeForHttpFailure, describe
 export { redact, registerSecret } from './errors/redact.js';
 export { PixmuxImage } from './image/pixmux-image.js';
 export { sniffImage, type SniffedImage, type SniffResult } from './image/sniff.js';
-export { bytesToBase64, base64ToBytes } from './image/base64.js';
+export { bytesToBase64, base64ToBytes, toDataUrl } from './image/base64.js';
 export { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image/limits.js';
 export { createHttpClient, errorFromResponse, DEFAULT_REQUEST_TIMEOUT_MS, type HttpClientOptions } from './http/client.js';
 export { parseJsonResponse, parseWith, readImageResponse } from './http/parse.js';
 export { downloadBytes, type DownloadOptions } from './http/download.js';
+export { describeUrl, urlOnOrigin } from './http/urls.js';
 export { retryAfterFromHeaders } from './http/retry-after.js';
-export { pollJob, cancelQuietly, DEFAULT_POLL, type PollJobOptions, type PollStep } from './http/poll.js';
+export { pollJob, cancelQuietly, DEFAULT_POLL, type PollJobOptions, type PollSettings, type PollStep } from './http/poll.js';
 export { DEFAULT_RETRY, retryDelay, type RetryOptions } from './policy/retry-options.js';
 export { priceToUsd, lookupPrice, type Price, type PriceUsage } from './pricing.js';
 export { sleep, linkSignals, type LinkedSignal } from './util/signals.js';

@@ -1,4 +1,6 @@
 import {
+  toDataUrl,
+  urlOnOrigin,
   defineProvider,
   lookupPrice,
   parseJsonResponse,
@@ -11,7 +13,7 @@ import {
   type NormalizedRemoveBackgroundRequest,
   type NormalizedRestoreFaceRequest,
   type Operation,
-  type PollJobOptions,
+  type PollSettings,
   type Price,
   type Provider,
   type ProviderContext,
@@ -19,7 +21,7 @@ import {
 } from 'pixmux';
 import { anyJsonSchema, imageResultSchema, queueStatusSchema, queueSubmitSchema, type FalFile } from './api.js';
 import { mapFalError, queueError, resultError } from './errors.js';
-import { generateInput, requestedPixels, toDataUri } from './input.js';
+import { generateInput, requestedPixels } from './input.js';
 import { DEFAULT_MODELS, fidelityFieldFor, queueUrls } from './models.js';
 import { fetchFile, resultFiles } from './output.js';
 import { DEFAULT_PRICES } from './prices.js';
@@ -30,7 +32,7 @@ export { DEFAULT_PRICES as FAL_DEFAULT_PRICES } from './prices.js';
 export const FAL_QUEUE_URL = 'https://queue.fal.run';
 
 /** Polling settings for queued requests. */
-export type FalPolling = Pick<PollJobOptions<unknown>, 'initialDelayMs' | 'maxDelayMs' | 'factor' | 'cancelTimeoutMs' | 'maxTransientErrors'>;
+export type FalPolling = PollSettings;
 
 export interface FalOptions extends CommonProviderOptions {
   /** @default 'fal' */
@@ -74,9 +76,9 @@ export function fal(options: FalOptions = {}): Provider {
   async function run(model: string, input: Record<string, unknown>, context: ProviderContext) {
     const submitted = await parseJsonResponse(await context.http.post(model, { json: input }), queueSubmitSchema, id);
     const fallback = queueUrls(baseURL, model, submitted.request_id);
-    const statusUrl = onOrigin(submitted.status_url, baseURL) ?? fallback.status;
-    const responseUrl = onOrigin(submitted.response_url, baseURL) ?? fallback.response;
-    const cancelUrl = onOrigin(submitted.cancel_url, baseURL) ?? fallback.cancel;
+    const statusUrl = urlOnOrigin(submitted.status_url, baseURL) ?? fallback.status;
+    const responseUrl = urlOnOrigin(submitted.response_url, baseURL) ?? fallback.response;
+    const cancelUrl = urlOnOrigin(submitted.cancel_url, baseURL) ?? fallback.cancel;
     await pollJob<true>({
       ...options.polling,
       provider: id,
@@ -120,13 +122,13 @@ export function fal(options: FalOptions = {}): Provider {
 
   async function removeBackground(request: NormalizedRemoveBackgroundRequest, context: ProviderContext): Promise<ProviderResult> {
     const model = request.model ?? models.removeBackground;
-    const result = await run(model, { image_url: toDataUri(request.image), ...request.providerOptions }, context);
+    const result = await run(model, { image_url: toDataUrl(request.image), ...request.providerOptions }, context);
     return settle(model, resultFiles(result, context), context, () => request.image.width * request.image.height);
   }
 
   async function restoreFace(request: NormalizedRestoreFaceRequest, context: ProviderContext): Promise<ProviderResult> {
     const model = request.model ?? models.restoreFace;
-    const input: Record<string, unknown> = { image_url: toDataUri(request.image) };
+    const input: Record<string, unknown> = { image_url: toDataUrl(request.image) };
     const field = fidelityFieldFor(model);
     if (field) input[field] = request.fidelity;
     else if (request.fidelity !== 0.5) context.warn(`${id}: ${model} has no fidelity setting; fidelity ${request.fidelity} was not sent`);
@@ -159,19 +161,6 @@ export function fal(options: FalOptions = {}): Provider {
       return priceToUsd(price, { images: 1, megapixels: (image.width * image.height) / 1_000_000 });
     },
   });
-}
-
-/**
- * The URL fal returned when it is on the configured queue's origin. Elsewhere (a proxy in `baseURL`, or an
- * unexpected host) pixmux builds it on `baseURL`, so the key goes only where it was configured to go.
- */
-function onOrigin(url: string | undefined, baseURL: string): string | undefined {
-  if (!url) return undefined;
-  try {
-    return new URL(url).origin === new URL(baseURL).origin ? url : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export default fal;

@@ -1,4 +1,4 @@
-import { bytesToBase64, type InputImage, type NormalizedGenerateRequest, type ProviderContext } from 'pixmux';
+import type { NormalizedGenerateRequest, ProviderContext } from 'pixmux';
 
 /** fal's named sizes for the common aspect ratios (flux/schnell `image_size`). */
 const NAMED_SIZES: Record<string, string> = {
@@ -52,7 +52,3 @@ export function generateInput(request: NormalizedGenerateRequest, context: Provi
   return { ...input, ...request.providerOptions };
 }
 
-/** Input images go as data URIs in `image_url`: fal accepts them for small files, so nothing is uploaded. */
-export function toDataUri(image: InputImage): string {
-  return `data:${image.mediaType};base64,${bytesToBase64(image.bytes)}`;
-}

@@ -1,5 +1,5 @@
 import {
-  bytesToBase64,
+  toDataUrl,
   defineProvider,
   lookupPrice,
   parseJsonResponse,
@@ -8,12 +8,11 @@ import {
   priceToUsd,
   resolveApiKey,
   type CommonProviderOptions,
-  type InputImage,
   type NormalizedGenerateRequest,
   type NormalizedRemoveBackgroundRequest,
   type NormalizedRestoreFaceRequest,
   type Operation,
-  type PollJobOptions,
+  type PollSettings,
   type Price,
   type Provider,
   type ProviderContext,
@@ -33,7 +32,7 @@ export const PIXELAPI_BASE_URL = 'https://api.pixelapi.dev';
 export const PIXELAPI_USER_AGENT = 'pixmux (+https://www.npmjs.com/package/pixmux)';
 
 /** Polling settings for jobs. */
-export type PixelApiPolling = Pick<PollJobOptions<unknown>, 'initialDelayMs' | 'maxDelayMs' | 'factor' | 'maxTransientErrors'>;
+export type PixelApiPolling = Omit<PollSettings, 'cancelTimeoutMs'>;
 
 export interface PixelApiOptions extends CommonProviderOptions {
   /** @default 'pixelapi' */
@@ -152,9 +151,6 @@ export function pixelapi(options: PixelApiOptions = {}): Provider {
   });
 }
 
-function toDataUrl(image: InputImage): string {
-  return `data:${image.mediaType};base64,${bytesToBase64(image.bytes)}`;
-}
 
 /** About one megapixel at the ratio, sides multiples of 64. */
 function fromAspectRatio(ratio: string): { width: number; height: number } {

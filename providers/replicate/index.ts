@@ -1,4 +1,5 @@
 import {
+  urlOnOrigin,
   DEFAULT_REQUEST_TIMEOUT_MS,
   defineProvider,
   lookupPrice,
@@ -11,7 +12,7 @@ import {
   type NormalizedRemoveBackgroundRequest,
   type NormalizedRestoreFaceRequest,
   type Operation,
-  type PollJobOptions,
+  type PollSettings,
   type Price,
   type Provider,
   type ProviderContext,
@@ -30,7 +31,7 @@ export { DEFAULT_PRICES as REPLICATE_DEFAULT_PRICES, HARDWARE_USD_PER_SECOND as 
 export const REPLICATE_BASE_URL = 'https://api.replicate.com/v1';
 
 /** Polling settings for predictions that outlive `Prefer: wait`. */
-export type ReplicatePolling = Pick<PollJobOptions<unknown>, 'initialDelayMs' | 'maxDelayMs' | 'factor' | 'cancelTimeoutMs' | 'maxTransientErrors'>;
+export type ReplicatePolling = PollSettings;
 
 export interface ReplicateOptions extends CommonProviderOptions {
   /** @default 'replicate' */
@@ -102,8 +103,8 @@ export function replicate(options: ReplicateOptions = {}): Provider {
   /** Polls a running prediction; cancels it when the call gives up. */
   function follow(created: Prediction, context: ProviderContext): Promise<Prediction> {
     const own = `${baseURL}/predictions/${encodeURIComponent(created.id)}`;
-    const getUrl = onOrigin(created.urls?.get, baseURL) ?? own;
-    const cancelUrl = onOrigin(created.urls?.cancel, baseURL) ?? `${own}/cancel`;
+    const getUrl = urlOnOrigin(created.urls?.get, baseURL) ?? own;
+    const cancelUrl = urlOnOrigin(created.urls?.cancel, baseURL) ?? `${own}/cancel`;
     return pollJob<Prediction>({
       ...options.polling,
       provider: id,
@@ -195,19 +196,6 @@ export function replicate(options: ReplicateOptions = {}): Provider {
       return price ? priceToUsd(price, { images }) : undefined;
     },
   });
-}
-
-/**
- * The vendor's URL when it is on the configured API's origin. Elsewhere (a proxy in `baseURL`, or an unexpected
- * host) pixmux builds the URL on `baseURL` itself, so the token goes only where it was configured to go.
- */
-function onOrigin(url: string | undefined, baseURL: string): string | undefined {
-  if (!url) return undefined;
-  try {
-    return new URL(url).origin === new URL(baseURL).origin ? url : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export default replicate;

@@ -1,4 +1,4 @@
-import { bytesToBase64, type ImageFormat, type InputImage, type NormalizedGenerateRequest, type NormalizedRestoreFaceRequest, type ProviderContext } from 'pixmux';
+import { toDataUrl, type ImageFormat, type InputImage, type NormalizedGenerateRequest, type NormalizedRestoreFaceRequest, type ProviderContext } from 'pixmux';
 import { imageFieldsFor } from './models.js';
 
 /** The aspect ratios flux-schnell accepts (`aspect_ratio`). */
@@ -54,9 +54,6 @@ export function imageInput(modelId: string, image: InputImage, context: Provider
   return input;
 }
 
-export function toDataUrl(image: InputImage): string {
-  return `data:${image.mediaType};base64,${bytesToBase64(image.bytes)}`;
-}
 
 function ratioValue(text: string): number {
   const [w, h] = text.split(':').map(Number) as [number, number];

@@ -1,6 +1,7 @@
 import { pixmuxError, toPixmuxError } from '../errors/create-error.js';
 import { PixmuxError } from '../errors/pixmux-error.js';
 import { linkSignals } from '../util/signals.js';
+import { describeUrl } from './urls.js';
 
 export interface DownloadOptions {
   /** Largest body accepted, in bytes. */
@@ -81,14 +82,4 @@ function discard(body: ReadableStream<Uint8Array> | null): void {
 
 function tooLarge(url: string, options: DownloadOptions, where: string) {
   return pixmuxError('image_too_large', `${where}download of ${describeUrl(url)} is over the ${options.maxBytes}-byte limit`, { provider: options.provider });
-}
-
-/** The URL without its query string, which may carry a signature. */
-export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return 'the URL';
-  }
 }

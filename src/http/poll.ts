@@ -32,6 +32,9 @@ export interface PollJobOptions<T> {
   provider?: string | undefined;
 }
 
+/** The tunable part of polling, for a provider's `polling` option. */
+export type PollSettings = Pick<PollJobOptions<unknown>, 'initialDelayMs' | 'maxDelayMs' | 'factor' | 'cancelTimeoutMs' | 'maxTransientErrors'>;
+
 export const DEFAULT_POLL = { initialDelayMs: 250, maxDelayMs: 2_000, factor: 1.5, cancelTimeoutMs: 3_000, maxTransientErrors: 3 } as const;
 
 /**

@@ -1,6 +1,11 @@
 /** Base64 with web-standard APIs only, so it runs in edge runtimes too. */
 const CHUNK = 0x8000;
 
+/** A `data:` URL for encoded image bytes, as vendors take input images inline. */
+export function toDataUrl(image: { bytes: Uint8Array; mediaType: string }): string {
+  return `data:${image.mediaType};base64,${bytesToBase64(image.bytes)}`;
+}
+
 export function bytesToBase64(bytes: Uint8Array): string {
   const maybeBuffer = (globalThis as { Buffer?: { from(b: Uint8Array): { toString(enc: string): string } } }).Buffer;
   if (maybeBuffer) return maybeBuffer.from(bytes).toString('base64');

@@ -1,4 +1,4 @@
-import { bytesToBase64 } from './base64.js';
+import { bytesToBase64, toDataUrl } from './base64.js';
 
 /** An image pixmux hands back: the bytes, their media type and size, and ways to encode them. */
 export class PixmuxImage {
@@ -18,7 +18,7 @@ export class PixmuxImage {
 
   /** A `data:` URL, ready for an `<img src>`. */
   dataUrl(): string {
-    return `data:${this.mediaType};base64,${this.base64()}`;
+    return toDataUrl(this);
   }
 
   /** Keeps logs and JSON small: the bytes are summarised, not dumped. */

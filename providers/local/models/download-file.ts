@@ -1,6 +1,6 @@
 import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { linkSignals, pixmuxError, sleep, type PixmuxError } from 'pixmux';
+import { describeUrl, linkSignals, pixmuxError, sleep, type PixmuxError } from 'pixmux';
 import { abortError, errnoCode, fileSystemError, throwIfAborted } from './abort.js';
 import { createProgressReporter, type ProgressReporter } from './progress.js';
 import { FileDigests, hashFileInto, recordVerified } from './verify.js';
@@ -287,13 +287,4 @@ function collapse(lines: string[]): string {
 
 function isPermanentStatus(status: number): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 429;
-}
-
-function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return 'an invalid URL';
-  }
 }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { pixmuxError, type Capacity, type PixmuxError } from 'pixmux';
 import type { ResolvedPreset } from '../presets.js';
 import { createMovingAverage } from './moving-average.js';
-import type { Device, FaceStageTimings, RestoreFacesMessage, RunMessage, StageTimings, UsedDevice, WorkerReply } from './protocol.js';
+import type { Device, FacesResultMessage, RestoreFacesMessage, RunMessage, StageTimings, UsedDevice, WorkerReply } from './protocol.js';
 
 export interface WorkerPoolOptions {
   /** The worker entry (`worker.js` / `worker.cjs` beside the provider, or a compiled file in tests). */
@@ -56,18 +56,11 @@ export type FacePoolJob = Omit<RestoreFacesMessage, 'type' | 'jobId' | 'device' 
   signal?: AbortSignal;
 };
 
-export interface FacePoolResult {
-  /** The restored RGBA photo. */
-  image: Uint8Array;
-  faces: number;
-  detected: number;
-  tooSmall: number;
-  overLimit: number;
-  device: UsedDevice;
+/** The worker's answer for a face job, plus the time it waited for a worker. */
+export type FacePoolResult = Omit<FacesResultMessage, 'type' | 'jobId' | 'deviceWarning'> & {
   deviceWarning: string | undefined;
-  timings: FaceStageTimings;
   queuedMs: number;
-}
+};
 
 type AnyJob = PoolJob | FacePoolJob;
 
