@@ -45,8 +45,7 @@ export async function runProvider(entry: ProviderEntry, request: NormalizedReque
   for (const outcome of settled) {
     if (outcome.status !== 'fulfilled') continue;
     const result = outcome.value;
-    const images = (result.images ?? []).map((image) => toPixmuxImage(image, entry.provider.id));
-    run.images.push(...images);
+    run.images.push(...result.images);
     run.model ??= result.model;
     run.warnings.push(...(result.warnings ?? []));
     Object.assign(run.metadata, result.metadata);
@@ -59,10 +58,13 @@ export function failureOf(error: PixmuxError): { costUsd: number; tries: number 
   return (error as PixmuxError & { failure?: { costUsd: number; tries: number } }).failure ?? { costUsd: 0, tries: 1 };
 }
 
-async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: CallState, run: ProviderRun, signal: AbortSignal): Promise<ProviderResult> {
+/** A provider's result with its images recognised. */
+type ChunkResult = Omit<ProviderResult, 'images'> & { images: PixmuxImage[] };
+
+async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: CallState, run: ProviderRun, signal: AbortSignal): Promise<ChunkResult> {
   const { provider } = entry;
   const operation = provider.operations[call.operation] as (req: NormalizedRequest, ctx: ProviderContext) => Promise<ProviderResult>;
-  const once = async (tryNumber: number): Promise<ProviderResult> => {
+  const once = async (tryNumber: number): Promise<ChunkResult> => {
     run.tries += 1;
     const warnings: string[] = [];
     const context = createContext(entry, call, tryNumber, warnings, signal);
@@ -75,10 +77,10 @@ async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: 
         throw toPixmuxError(Object.assign(new Error('returned no images'), { name: 'EmptyResult' }), provider.id);
       }
       // Recognise the bytes now, so a bad image is retried or failed over like any other bad response.
-      result.images = result.images.map((image) => toPixmuxImage(image, provider.id));
+      const images = result.images.map((image) => toPixmuxImage(image, provider.id));
       run.costUsd += result.costUsd ?? provider.price?.(call.operation, request) ?? 0;
       call.emit({ type: 'attempt.ended', provider: provider.id, try: tryNumber, ok: true, durationMs: Date.now() - startedAt });
-      return { ...result, warnings: [...warnings, ...(result.warnings ?? [])] };
+      return { ...result, images, warnings: [...warnings, ...(result.warnings ?? [])] };
     } catch (thrown) {
       const error = signal.aborted && !isOwnFailure(thrown) ? toPixmuxError(signal.reason) : toPixmuxError(thrown, provider.id);
       call.emit({ type: 'attempt.ended', provider: provider.id, try: tryNumber, ok: false, durationMs: Date.now() - startedAt, error: summarize(error) });
