@@ -1,15 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createPixmux, type Pixmux } from 'pixmux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { local } from '../../providers/local/index.js';
 import { buildTestWorker, PPHUMANSEG, REPO_FIXTURES, SHARED_IMAGES, SINET } from './helpers/worker-build.js';
+import { existingFixtures, missingFixtures } from '../helpers/shared.js';
 
-const HAVE_MODELS = existsSync(SINET) && existsSync(PPHUMANSEG);
+const MODELS_MISSING = missingFixtures(SINET, PPHUMANSEG);
 
 /** Portrait photos: the skimage astronaut (in the repo) and the xmorph faces (shared fixtures, when present). */
-const PORTRAITS = [join(REPO_FIXTURES, 'skimage_astronaut.png'), join(SHARED_IMAGES, 'xmorph_face1.png'), join(SHARED_IMAGES, 'xmorph_face2.png')].filter((path) => existsSync(path));
+const PORTRAITS = existingFixtures([join(REPO_FIXTURES, 'skimage_astronaut.png'), join(SHARED_IMAGES, 'xmorph_face1.png'), join(SHARED_IMAGES, 'xmorph_face2.png')]);
 
 interface MaskStats {
   width: number;
@@ -44,7 +45,7 @@ async function maskStats(bytes: Uint8Array): Promise<MaskStats> {
   };
 }
 
-describe.skipIf(!HAVE_MODELS)('real portrait models on real photos (needs ../shared/fixtures/models)', () => {
+describe.skipIf(MODELS_MISSING)('real portrait models on real photos (needs ../shared/fixtures/models)', () => {
   let workerUrl: URL;
   let px: Pixmux;
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
@@ -11,11 +11,12 @@ import { DETECTOR_SIZE, detectorInput } from '../../providers/local/pipelines/re
 import { resolveFacePreset, FACE_PRESETS } from '../../providers/local/face-presets.js';
 import type { RestoreFacesMessage } from '../../providers/local/pool/protocol.js';
 import { REPO_FIXTURES, SHARED_IMAGES, SHARED_MODELS } from './helpers/worker-build.js';
+import { existingFixtures, missingFixtures } from '../helpers/shared.js';
 
 const YUNET = join(SHARED_MODELS, 'face_detection_yunet_2023mar.onnx');
-const HAVE_YUNET = existsSync(YUNET);
+const HAVE_YUNET = !missingFixtures(YUNET);
 
-const FACES = [join(SHARED_IMAGES, 'xmorph_face1.png'), join(SHARED_IMAGES, 'xmorph_face2.png'), join(REPO_FIXTURES, 'skimage_astronaut.png')];
+const FACES = existingFixtures([join(SHARED_IMAGES, 'xmorph_face1.png'), join(SHARED_IMAGES, 'xmorph_face2.png'), join(REPO_FIXTURES, 'skimage_astronaut.png')]);
 
 let models: FaceModels;
 
@@ -51,7 +52,7 @@ async function detect(path: string): Promise<{ faces: FaceDetection[]; width: nu
 const inside = (face: FaceDetection, [x, y]: [number, number]) => x >= face.box[0] && x <= face.box[2] && y >= face.box[1] && y <= face.box[3];
 
 describe.skipIf(!HAVE_YUNET)('the real YuNet detector (shared fixture model)', () => {
-  it.each(FACES.filter((path) => existsSync(path)))('finds exactly one face with plausible landmarks in %s', async (path) => {
+  it.each(FACES)('finds exactly one face with plausible landmarks in %s', async (path) => {
     const { faces, width, height } = await detect(path);
     expect(faces).toHaveLength(1);
     const face = faces[0]!;

@@ -1,6 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createPixmux, type Pixmux, type PixmuxResult } from 'pixmux';
@@ -8,11 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { local, type LocalFaceModelChoice } from '../../providers/local/index.js';
 import { writeRestorer, writeWeightedRestorer } from './helpers/face-models.js';
 import { buildTestWorker, REPO_FIXTURES, SHARED_IMAGES, SHARED_MODELS } from './helpers/worker-build.js';
+import { countTicksWhile } from '../helpers/event-loop.js';
+import { missingFixtures } from '../helpers/shared.js';
 
 const YUNET = join(SHARED_MODELS, 'face_detection_yunet_2023mar.onnx');
-const HAVE_YUNET = existsSync(YUNET);
 const FACE1 = join(SHARED_IMAGES, 'xmorph_face1.png');
 const ASTRONAUT = join(REPO_FIXTURES, 'skimage_astronaut.png');
+// In CI both shared fixtures must be here (a missing one fails the file); elsewhere the tests skip without YuNet.
+missingFixtures(YUNET, FACE1);
+const HAVE_YUNET = existsSync(YUNET);
 /** A frontal close-up when the shared images are here, else the astronaut (in the repo). */
 const PORTRAIT = existsSync(FACE1) ? FACE1 : ASTRONAUT;
 
@@ -36,11 +39,13 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** The local provider each client() was built on, by client: its capacity() says when the worker holds a job. */
+const providers = new WeakMap<Pixmux, ReturnType<typeof local>>();
+
 function client(restoreFace: LocalFaceModelChoice): Pixmux {
-  const px = createPixmux({
-    providers: [local({ workerUrl, workers: 1, offline: true, models: { restoreFace, faceDetector: { path: YUNET } } })],
-    retry: { retries: 0 },
-  });
+  const provider = local({ workerUrl, workers: 1, offline: true, models: { restoreFace, faceDetector: { path: YUNET } } });
+  const px = createPixmux({ providers: [provider], retry: { retries: 0 } });
+  providers.set(px, provider);
   clients.push(px);
   return px;
 }
@@ -197,16 +202,15 @@ describe.skipIf(!HAVE_YUNET)('local().restoreFace: several faces, small faces, o
     const photo = await sharp(await portraits([300, 280, 260])).resize(2400, 1400, { fit: 'fill' }).png().toBuffer();
     const px = client({ path: brighten, preset: 'gfpgan' });
     await px.restoreFace({ image: photo }); // warm: sessions created
-    const histogram = monitorEventLoopDelay({ resolution: 5 });
-    histogram.enable();
+    // Timers keep firing while the worker holds the job: detection, warps, restorer and paste-back are off the main
+    // thread. No figure is asserted (PIXMUX_REPORT=1 prints them), so a loaded machine cannot fail this test.
+    const provider = providers.get(px)!;
+    const ticks = countTicksWhile(() => (provider.capacity?.().inFlight ?? 0) > 0);
     const result = await px.restoreFace({ image: photo });
-    histogram.disable();
-    const timings = result.metadata.timings as Record<string, number>;
-    const workerMs = timings.detectMs! + timings.alignMs! + timings.inferenceMs! + timings.pasteMs!;
-    if (process.env.PIXMUX_REPORT) console.log(`faces ${String(result.metadata.faces)}: worker ${workerMs.toFixed(0)} ms (${JSON.stringify(timings)}); event-loop delay max ${(histogram.max / 1e6).toFixed(1)} ms`);
+    const seen = ticks.stop();
+    if (process.env.PIXMUX_REPORT) console.log(`faces ${String(result.metadata.faces)}: ${JSON.stringify(result.metadata.timings)}; ${seen} timer ticks while the worker ran`);
     expect(result.metadata.faces).toBe(3);
-    expect(workerMs).toBeGreaterThan(60);
-    expect(histogram.max / 1e6).toBeLessThan(Math.max(60, workerMs / 2));
+    expect(seen).toBeGreaterThanOrEqual(3);
   });
 
   it('skips faces too small to restore, with a warning', async () => {

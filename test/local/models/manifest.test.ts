@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { PixmuxError } from 'pixmux';
 import { DEFAULT_MODELS, licenseWarning, MODELS, resolveModel } from '../../../providers/local/models/index.js';
 import { validateModelSpec } from '../../../providers/local/models/validate-spec.js';
-import { SHARED_MODELS } from '../../helpers/shared.js';
+import { missingFixtures, SHARED_MODELS } from '../../helpers/shared.js';
 
 const FIXTURE_MODELS = SHARED_MODELS;
 
@@ -52,7 +52,7 @@ describe('manifest', () => {
     for (const id of ['bria-rmbg-2.0', 'codeformer']) expect(MODELS[id]!.commercial, id).toBe(false);
   });
 
-  it.skipIf(!existsSync(FIXTURE_MODELS))('matches the real bytes of the small models in the shared fixtures (skipped: no fixtures folder)', () => {
+  it.skipIf(missingFixtures(FIXTURE_MODELS))('matches the real bytes of the small models in the shared fixtures (skipped: no fixtures folder)', () => {
     let checked = 0;
     for (const spec of Object.values(MODELS)) {
       for (const file of spec.files) {
