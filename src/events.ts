@@ -32,6 +32,7 @@ export type PixmuxEvent =
   | (EventBase & { type: 'budget.reserved'; provider: string; usd: number })
   | (EventBase & { type: 'budget.settled'; provider: string; reservedUsd: number; actualUsd: number })
   | (EventBase & { type: 'budget.refused'; provider: string; usd: number; reason: string })
+  | (EventBase & { type: 'budget.overrun'; provider: string; reservedUsd: number; actualUsd: number })
   | (EventBase & { type: 'cache.hit'; key: string; provider: string })
   | (EventBase & { type: 'cache.stored'; key: string })
   | (EventBase & { type: 'call.finished'; ok: boolean; provider?: string; costUsd: number; durationMs: number; error?: ErrorSummary });

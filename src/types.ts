@@ -2,6 +2,8 @@ import type { KyInstance } from 'ky';
 import type { PixmuxErrorCode } from './errors/codes.js';
 import type { PixmuxImage } from './image/pixmux-image.js';
 import type { Logger } from './logger.js';
+import type { VendorErrorMapper } from './errors/http-failure.js';
+import type { PolicyOptions } from './policy/policy-types.js';
 
 /** The three operations pixmux offers. */
 export type Operation = 'generate' | 'removeBackground' | 'restoreFace';
@@ -35,7 +37,7 @@ export interface CallOptions {
   /** Most this call may cost in USD, over every provider it tries; overrides the client's `budget.maxCostPerCallUsd`. @default the client's */
   maxCostUsd?: number;
   /** Overrides the client's `policy` for this call (merged field by field). @default the client's */
-  policy?: import('./policy/policy-options.js').PolicyOptions;
+  policy?: PolicyOptions;
   /** `false` skips the result cache for this call (no lookup, no store). @default true */
   cache?: boolean;
 }
@@ -160,11 +162,25 @@ export type ProviderOperation<Op extends Operation> = (request: NormalizedReques
 
 /** In-flight, queued and limit: what the fallback policy reads to decide whether to spill. */
 export interface Capacity {
+  /** Calls running now. */
   inFlight: number;
+  /** Calls waiting inside the provider for a slot. */
   queued: number;
+  /** Calls the provider runs at once. */
   limit: number;
-  /** The expected wait for a new call, when the provider can estimate it. */
+  /** The expected wait for a new call over the calls the provider has seen, when it can estimate it. */
   expectedWaitMs?: number;
+  /**
+   * Calls finished per second at the current parallelism and batching, measured by the provider. With it the policy
+   * also counts calls it has admitted that have not reached the provider yet: wait ≈ calls ahead ÷ throughput.
+   */
+  throughputPerSecond?: number;
+}
+
+/** What a provider's `price` may use besides the request. */
+export interface PriceContext {
+  /** Milliseconds left before the call's deadline: the longest a time-billed run can last, since it is cancelled then. */
+  remainingMs: number;
 }
 
 /** The provider contract: built-in providers and a team's own are written the same way. */
@@ -176,8 +192,19 @@ export interface ProviderDefinition {
   operations: { [Op in Operation]?: ProviderOperation<Op> };
   /** `true` when the provider can run this request, otherwise the reason it cannot. */
   supports?: (operation: Operation, request: NormalizedRequest) => true | string;
-  /** The estimated USD cost of this call, before it runs. */
-  price?: (operation: Operation, request: NormalizedRequest) => number | undefined;
+  /**
+   * The most this call can cost in USD, before it runs: budgets reserve it, so it must be an upper bound (for a
+   * provider billed by time, the longest run it allows — see `PriceContext.remainingMs`), not a mean. Undefined
+   * when the provider cannot tell; with any cost limit set, such a provider is then passed over (`over_budget`,
+   * "unpriced") unless `budget.allowUnpriced` is set.
+   */
+  price?: (operation: Operation, request: NormalizedRequest, context?: PriceContext) => number | undefined;
+  /**
+   * What makes this provider's output differ from another with the same id (model, base URL, options that change
+   * the output). Part of every cache key, so two clients that share a cache never get each other's results.
+   * @default { baseURL: http.baseURL }
+   */
+  identity?: Record<string, unknown>;
   /** Current load; without it the core reports its own concurrency bound. */
   capacity?: () => Capacity;
   /** Most calls in flight at this provider from one client. @default 8 */
@@ -197,7 +224,7 @@ export interface ProviderHttpOptions {
   headers?: Record<string, string>;
   fetch?: typeof fetch;
   /** Refines the status → code mapping with the vendor's own signals. */
-  mapError?: import('./errors/create-error.js').VendorErrorMapper;
+  mapError?: VendorErrorMapper;
   /** Timeout of one HTTP request, retried as a `timeout`. @default 120_000 */
   requestTimeoutMs?: number;
 }
@@ -216,6 +243,8 @@ export interface Attempt {
   tries?: number;
   durationMs: number;
   costUsd?: number;
+  /** For a `saturated` skip: the wait the provider was expected to have, which made the call spill. */
+  expectedWaitMs?: number;
 }
 
 export type SkipReason = 'unsupported' | 'circuit_open' | 'over_budget' | 'saturated' | 'missing_credentials' | 'not_selected';

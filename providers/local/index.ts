@@ -58,7 +58,10 @@ export interface LocalOptions {
   workers?: number;
   /** onnxruntime intra-op threads per worker. @default max(1, floor(cores / workers)) */
   intraOpNumThreads?: number;
-  /** Requests allowed to wait for a worker; one more fails at once (`provider_unavailable`, "saturated") so the policy can spill. @default 32 */
+  /**
+   * Requests decoded and waiting inside the provider for a worker. Calls beyond it wait in pixmux's queue, not yet
+   * decoded, so memory stays bounded; nothing is refused: the policy spills by expected wait (`policy.spill`). @default 32
+   */
   maxQueue?: number;
   /** Most concurrent requests (same model, same input size) stacked into one inference, for models with a dynamic batch dimension. @default 4 */
   maxBatch?: number;
@@ -156,7 +159,6 @@ export function local(options: LocalOptions = {}): Provider {
       gpuSize: 1,
       intraOpNumThreads,
       device,
-      maxQueue,
       maxBatch,
       maxBatchWaitMs: options.maxBatchWaitMs ?? DEFAULTS.maxBatchWaitMs,
       provider: id,
@@ -262,7 +264,7 @@ export function local(options: LocalOptions = {}): Provider {
   return defineProvider({
     id,
     tier: options.tier ?? 'local',
-    // The pool's own bounded queue is the limit, so a full queue fails fast instead of waiting in the core.
+    // Calls past this wait in the core's queue, undecoded; the pool itself never refuses one.
     maxConcurrency: workers * maxBatch + maxQueue,
     operations: { removeBackground, restoreFace },
     supports: (operation: Operation) =>

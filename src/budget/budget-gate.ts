@@ -1,4 +1,5 @@
 import { pixmuxError } from '../errors/create-error.js';
+import type { Operation } from '../types.js';
 import { memoryBudgetStore } from './memory-store.js';
 import { fromMicros, toMicros, type BudgetLimit, type BudgetOptions, type BudgetStore, type BudgetWindow } from './types.js';
 import { windowFor } from './windows.js';
@@ -11,13 +12,37 @@ export interface Reservation {
 
 export type ReserveOutcome = { ok: true; reservation: Reservation } | { ok: false; reason: string };
 
-/** The client's period limits over its store: reserve an estimate before a provider runs, settle after. */
+/** How a settle went: what was counted, and whether the bill passed its reservation. */
+export interface Settlement {
+  /** Dollars counted: the bill, or the reservation when the bill was not a usable number. */
+  countedUsd: number;
+  /** The bill was above the reservation. */
+  overrun: boolean;
+  /** The bill was NaN, infinite or negative, so the reservation was counted instead. */
+  invalidBill: boolean;
+}
+
+/** The client's limits over its store: reserve an upper bound before a provider runs, settle to the bill after. */
 export interface BudgetGate {
   maxCostPerCallUsd: number | undefined;
+  /** Period limits are set. */
   hasLimits: boolean;
-  reserve(usd: number): Promise<ReserveOutcome>;
-  /** Moves the reservation to the billed amount (0 gives it all back). */
+  /** Providers without a usable price may run under limits. */
+  allowUnpriced: boolean;
+  /**
+   * What to reserve for an estimate: the estimate itself, raised for a provider that has billed more than its
+   * estimate before (by the largest ratio seen, or the largest bill when it estimated nothing).
+   */
+  boundUsd(provider: string, operation: Operation, estimateUsd: number): number;
+  /**
+   * Reserves `usd` in every period window. An `unpriced` call reserves the smallest amount (one micro-dollar), so a
+   * window that is already spent refuses it like any other.
+   */
+  reserve(usd: number, unpriced?: boolean): Promise<ReserveOutcome>;
+  /** Moves the reservation to the billed amount (0 gives it all back); a bill that is not a usable number counts as the reservation. */
   settle(reservation: Reservation, actualUsd: number): Promise<void>;
+  /** Checks a bill against its reservation and learns from an overrun; synchronous, so the caller can report before the store answers. */
+  assess(provider: string, operation: Operation, reservation: Reservation, estimateUsd: number, actualUsd: number): Settlement;
 }
 
 const PERIODS = ['minute', 'hour', 'day', 'month'];
@@ -25,12 +50,20 @@ const PERIODS = ['minute', 'hour', 'day', 'month'];
 export function createBudgetGate(options: BudgetOptions | undefined, now: () => number = Date.now): BudgetGate {
   const limits = validateLimits(options);
   const store: BudgetStore = options?.store ?? memoryBudgetStore({ now });
+  /** Per provider and operation: how far bills have passed estimates. */
+  const overruns = new Map<string, { ratio: number; maxBillUsd: number }>();
   return {
     maxCostPerCallUsd: options?.maxCostPerCallUsd,
     hasLimits: limits.length > 0,
-    async reserve(usd) {
+    allowUnpriced: options?.allowUnpriced === true,
+    boundUsd(provider, operation, estimateUsd) {
+      const seen = overruns.get(`${provider}\u0000${operation}`);
+      if (!seen) return estimateUsd;
+      return estimateUsd > 0 ? estimateUsd * seen.ratio : seen.maxBillUsd;
+    },
+    async reserve(usd, unpriced = false) {
       const windows = limits.map((limit) => windowFor(limit, now()));
-      const micros = Math.max(0, toMicros(usd));
+      const micros = unpriced ? 1 : Math.max(0, toMicros(usd));
       if (windows.length === 0) return { ok: true, reservation: { windows, micros } };
       let answer;
       try {
@@ -40,14 +73,32 @@ export function createBudgetGate(options: BudgetOptions | undefined, now: () => 
         return { ok: false, reason: `the budget store failed (${error instanceof Error ? error.message : String(error)})` };
       }
       if (answer.ok) return { ok: true, reservation: { windows, micros } };
-      return { ok: false, reason: `$${fromMicros(micros)} would pass the ${answer.key} limit of $${fromMicros(answer.limitMicros)} ($${fromMicros(answer.spentMicros)} spent or reserved)` };
+      const what = unpriced ? 'an unpriced call' : `$${fromMicros(micros)}`;
+      return { ok: false, reason: `${what} would pass the ${answer.key} limit of $${fromMicros(answer.limitMicros)} ($${fromMicros(answer.spentMicros)} spent or reserved)` };
     },
     async settle(reservation, actualUsd) {
-      const delta = Math.max(0, toMicros(actualUsd)) - reservation.micros;
+      const delta = usableBill(actualUsd) ? toMicros(actualUsd) - reservation.micros : 0;
       if (reservation.windows.length === 0 || delta === 0) return;
       await store.adjust(reservation.windows, delta);
     },
+    assess(provider, operation, reservation, estimateUsd, actualUsd) {
+      if (!usableBill(actualUsd)) return { countedUsd: fromMicros(reservation.micros), overrun: false, invalidBill: true };
+      const overrun = toMicros(actualUsd) > reservation.micros;
+      if (overrun) {
+        const key = `${provider}\u0000${operation}`;
+        const seen = overruns.get(key) ?? { ratio: 1, maxBillUsd: 0 };
+        if (estimateUsd > 0) seen.ratio = Math.max(seen.ratio, actualUsd / estimateUsd);
+        seen.maxBillUsd = Math.max(seen.maxBillUsd, actualUsd);
+        overruns.set(key, seen);
+      }
+      return { countedUsd: actualUsd, overrun, invalidBill: false };
+    },
   };
+}
+
+/** A bill that may reach a counter: a finite number of 0 or more. */
+function usableBill(usd: number): boolean {
+  return typeof usd === 'number' && Number.isFinite(usd) && usd >= 0;
 }
 
 function validateLimits(options: BudgetOptions | undefined): BudgetLimit[] {
@@ -55,6 +106,7 @@ function validateLimits(options: BudgetOptions | undefined): BudgetLimit[] {
   if (typeof options !== 'object' || options === null) throw pixmuxError('invalid_request', 'createPixmux: budget must be an object');
   const cap = options.maxCostPerCallUsd;
   if (cap !== undefined && !(typeof cap === 'number' && cap >= 0 && Number.isFinite(cap))) throw pixmuxError('invalid_request', 'createPixmux: budget.maxCostPerCallUsd must be a number of 0 or more');
+  if (options.allowUnpriced !== undefined && typeof options.allowUnpriced !== 'boolean') throw pixmuxError('invalid_request', 'createPixmux: budget.allowUnpriced must be true or false');
   const limits = options.limits ?? [];
   if (!Array.isArray(limits)) throw pixmuxError('invalid_request', 'createPixmux: budget.limits must be an array of { usd, per }');
   for (const [index, limit] of limits.entries()) {

@@ -1,4 +1,4 @@
-import type { BudgetStore, BudgetWindow, ReserveAnswer } from './types.js';
+import { assertMicros, type BudgetStore, type BudgetWindow, type ReserveAnswer } from './types.js';
 
 /**
  * Counts spend in this process. Reserve is atomic because it runs without an await between the check and the add.
@@ -30,6 +30,7 @@ export function memoryBudgetStore(options: { /** The clock. @default Date.now */
 
   return {
     async reserve(windows, micros): Promise<ReserveAnswer> {
+      assertMicros(micros, 'reserve');
       for (const window of windows) {
         const spent = current(window.key);
         if (spent + micros > window.limitMicros) return { ok: false, key: window.key, spentMicros: spent, limitMicros: window.limitMicros };
@@ -38,6 +39,7 @@ export function memoryBudgetStore(options: { /** The clock. @default Date.now */
       return { ok: true };
     },
     async adjust(windows, deltaMicros) {
+      assertMicros(deltaMicros, 'adjust');
       for (const window of windows) counter(window).micros += deltaMicros;
     },
     async spent(window) {

@@ -1,5 +1,5 @@
 import { pixmuxError } from '../errors/create-error.js';
-import type { BudgetStore, BudgetWindow, ReserveAnswer } from './types.js';
+import { assertMicros, type BudgetStore, type BudgetWindow, type ReserveAnswer } from './types.js';
 
 /**
  * The part of a Redis client the store uses: ioredis's `eval` (and `evalsha`, when present) fit as they are.
@@ -92,6 +92,7 @@ export function redisBudgetStore(options: RedisBudgetStoreOptions): BudgetStore 
 
   return {
     async reserve(windows, micros): Promise<ReserveAnswer> {
+      assertMicros(micros, 'reserve');
       if (windows.length === 0) return { ok: true };
       const answer = (await run(RESERVE_SCRIPT, keysOf(windows), [micros, ...windows.map((w) => w.limitMicros), ...windows.map((w) => w.expiresAt)])) as unknown[];
       if (Array.isArray(answer) && Number(answer[0]) === 1) return { ok: true };
@@ -100,6 +101,7 @@ export function redisBudgetStore(options: RedisBudgetStoreOptions): BudgetStore 
       return { ok: false, key: window.key, spentMicros: Number(Array.isArray(answer) ? answer[2] : 0) || 0, limitMicros: window.limitMicros };
     },
     async adjust(windows, deltaMicros) {
+      assertMicros(deltaMicros, 'adjust');
       if (windows.length === 0 || deltaMicros === 0) return;
       await run(ADJUST_SCRIPT, keysOf(windows), [deltaMicros, ...windows.map((w) => w.expiresAt)]);
     },

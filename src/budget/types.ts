@@ -40,6 +40,12 @@ export interface BudgetOptions {
   limits?: BudgetLimit[];
   /** Where period spend is counted. @default memoryBudgetStore() */
   store?: BudgetStore;
+  /**
+   * Let providers that give no usable price (their `price` returns undefined, NaN or a negative number) run while a
+   * limit is set. Their calls then reserve nothing up front; what they bill still counts, and once spend reaches a
+   * limit no new call is admitted. @default false (an unpriced provider is passed over: `over_budget`, "unpriced")
+   */
+  allowUnpriced?: boolean;
 }
 
 export const MICROS_PER_USD = 1_000_000;
@@ -50,4 +56,11 @@ export function toMicros(usd: number): number {
 
 export function fromMicros(micros: number): number {
   return micros / MICROS_PER_USD;
+}
+
+/** Stores count whole micro-dollars: a NaN, fractional or infinite amount would poison a counter, so it never reaches one. */
+export function assertMicros(micros: number, operation: 'reserve' | 'adjust'): void {
+  if (!Number.isSafeInteger(micros) || (operation === 'reserve' && micros < 0)) {
+    throw new TypeError(`budget store ${operation}: amounts are whole micro-dollars${operation === 'reserve' ? ', 0 or more' : ''} (got ${micros})`);
+  }
 }

@@ -20,15 +20,25 @@ const CREDENTIAL_CODES: ReadonlySet<PixmuxErrorCode> = new Set(['auth', 'insuffi
 /** Codes that say nothing about the provider's health (bad input, the caller's own abort): no verdict. */
 const NEUTRAL_CODES: ReadonlySet<PixmuxErrorCode> = new Set(['invalid_request', 'invalid_image', 'image_too_large', 'content_policy', 'aborted', 'unsupported', 'budget_exceeded']);
 
+/** The failure that opened a circuit, so a skip can say why. */
+export interface OpeningFailure {
+  code: PixmuxErrorCode;
+  status: number | undefined;
+  /** When it failed (ms since the epoch). */
+  at: number;
+}
+
 interface ProviderCircuit {
   failures: number;
+  /** The last failure counted; the one that opened the circuit while it is open. */
+  lastFailure: OpeningFailure | undefined;
   /** 0 while closed; the time the cooldown ends while open. */
   openUntil: number;
   /** A half-open probe is in flight. */
   probing: boolean;
 }
 
-export type CircuitPass = { pass: true; probe: boolean } | { pass: false; retryInMs: number };
+export type CircuitPass = { pass: true; probe: boolean } | { pass: false; retryInMs: number; openedBy: OpeningFailure | undefined };
 
 type Emit = (event: EventInput) => void;
 
@@ -55,8 +65,8 @@ export class CircuitBreaker {
     const circuit = this.circuits.get(provider);
     if (!circuit || circuit.openUntil === 0) return { pass: true, probe: false };
     const retryInMs = circuit.openUntil - this.now();
-    if (retryInMs > 0) return { pass: false, retryInMs };
-    if (circuit.probing) return { pass: false, retryInMs: 0 };
+    if (retryInMs > 0) return { pass: false, retryInMs, openedBy: circuit.lastFailure };
+    if (circuit.probing) return { pass: false, retryInMs: 0, openedBy: circuit.lastFailure };
     circuit.probing = true;
     emit({ type: 'circuit.half_open', provider });
     return { pass: true, probe: true };
@@ -76,19 +86,21 @@ export class CircuitBreaker {
     if (wasOpen) emit({ type: 'circuit.closed', provider });
   }
 
-  failed(provider: string, code: PixmuxErrorCode, probe: boolean, emit: Emit): void {
+  /** Counts a failure; `status` is the HTTP status it came with, kept to say why the circuit opened. */
+  failed(provider: string, code: PixmuxErrorCode, probe: boolean, emit: Emit, status?: number): void {
     if (NEUTRAL_CODES.has(code)) {
       this.release(provider, probe);
       return;
     }
-    const circuit = this.circuits.get(provider) ?? { failures: 0, openUntil: 0, probing: false };
+    const circuit = this.circuits.get(provider) ?? { failures: 0, lastFailure: undefined, openUntil: 0, probing: false };
     this.circuits.set(provider, circuit);
     circuit.failures += 1;
     circuit.probing = false;
     const credentials = CREDENTIAL_CODES.has(code);
-    if (!probe && !credentials && circuit.failures < this.options.failureThreshold) return;
-    // A failure while already open (a call that started before it opened) does not extend the cooldown.
+    // A failure while already open (a call that started before it opened) neither extends the cooldown nor replaces its reason.
     if (!probe && circuit.openUntil > this.now()) return;
+    circuit.lastFailure = { code, status, at: this.now() };
+    if (!probe && !credentials && circuit.failures < this.options.failureThreshold) return;
     const cooldownMs = credentials ? this.options.credentialCooldownMs : this.options.cooldownMs;
     circuit.openUntil = this.now() + cooldownMs;
     emit({ type: 'circuit.opened', provider, cooldownMs, failures: circuit.failures, code });

@@ -1,6 +1,7 @@
 import { isRetryableCode, isRetryableStatus, type PixmuxErrorCode } from './codes.js';
 import { PixmuxError, type PixmuxErrorOptions } from './pixmux-error.js';
 import { redact } from './redact.js';
+import type { HttpFailure, VendorErrorMapper } from './http-failure.js';
 
 /** Creates a pixmux error. The message is scrubbed of credentials; `retryable` defaults from the code. */
 export function pixmuxError(code: PixmuxErrorCode, message: string, options: Omit<PixmuxErrorOptions, 'code' | 'message'> = {}): PixmuxError {
@@ -13,20 +14,7 @@ export function pixmuxError(code: PixmuxErrorCode, message: string, options: Omi
   });
 }
 
-/** What a provider learned from a failed HTTP response, handed to its own `mapError`. */
-export interface HttpFailure {
-  status: number;
-  headers: Headers;
-  /** The parsed JSON body, or the text when it was not JSON, or undefined when empty. */
-  body: unknown;
-  /** Text pulled from the usual places in an error body (`error.message`, `message`, `detail`, …). */
-  vendorMessage: string | undefined;
-  /** Code pulled from the usual places (`error.code`, `error.type`, `code`, `type`, `name`). */
-  vendorCode: string | undefined;
-}
-
-/** A provider's refinement of the default mapping: return a code (and optionally a message) or nothing. */
-export type VendorErrorMapper = (failure: HttpFailure) => { code?: PixmuxErrorCode; message?: string; retryAfterMs?: number } | undefined;
+export type { HttpFailure, VendorErrorMapper } from './http-failure.js';
 
 /**
  * The one table from HTTP status (plus the common vendor signals) to a pixmux code.

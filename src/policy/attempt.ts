@@ -12,20 +12,22 @@ export type AttemptOutcome = { ok: true; run: ProviderRun; attempt: Attempt } | 
 /** One admitted candidate in flight; `cancel` aborts it alone (the hedging loser), leaving the call running. */
 export interface RunningAttempt {
   entry: ProviderEntry;
-  estimateUsd: number;
+  /** What its admission reserved against the call's cap. */
+  reservedUsd: number;
   outcome: Promise<AttemptOutcome>;
   cancel(reason: PixmuxError): void;
 }
 
 /**
- * Runs one candidate under its own abort signal (the call's deadline combined with its own controller), then
- * settles its budget reservation to what it billed, gives back its load slot and tells its circuit how it went.
- * The promise never rejects.
+ * Runs one candidate, then settles its budget reservation to what it billed, gives back its load slot and tells its
+ * circuit how it went. Only a hedged call (where one attempt may be cancelled while another runs) gives each attempt
+ * its own abort signal; otherwise the attempt runs under the call's. The promise never rejects.
  */
 export function startAttempt(entry: ProviderEntry, request: NormalizedRequest, call: CallState, ticket: Ticket): RunningAttempt {
   const id = entry.provider.id;
-  const controller = new AbortController();
-  const { signal, dispose: unlinkSignal } = linkSignals([call.deadline.signal, controller.signal]);
+  const controller = call.policy.hedgeAfterMs === undefined ? undefined : new AbortController();
+  const link = controller ? linkSignals([call.deadline.signal, controller.signal]) : undefined;
+  const signal = link?.signal ?? call.deadline.signal;
   const startedAt = Date.now();
 
   const outcome = (async (): Promise<AttemptOutcome> => {
@@ -36,21 +38,21 @@ export function startAttempt(entry: ProviderEntry, request: NormalizedRequest, c
     } catch (thrown) {
       const error = toPixmuxError(thrown, id);
       const { costUsd, tries } = failureOf(error);
-      const cancelled = controller.signal.aborted || (call.deadline.signal.aborted && error.code === 'aborted');
+      const cancelled = controller?.signal.aborted === true || (call.deadline.signal.aborted && error.code === 'aborted');
       result = { ok: false, error, cancelled, attempt: { provider: id, ok: false, error: summarize(error), tries, durationMs: Date.now() - startedAt, ...(costUsd > 0 ? { costUsd } : {}) } };
     }
-    unlinkSignal();
+    link?.dispose();
     call.load.release(id);
     recordHealth(call, id, result, ticket.probe);
-    await settle(call, id, ticket, result.attempt.costUsd ?? 0);
+    await settle(call, id, ticket, result);
     return result;
   })();
 
   return {
     entry,
-    estimateUsd: ticket.estimateUsd,
+    reservedUsd: ticket.reservedUsd,
     outcome,
-    cancel: (reason) => controller.abort(reason),
+    cancel: (reason) => controller?.abort(reason),
   };
 }
 
@@ -59,14 +61,28 @@ function recordHealth(call: CallState, id: string, result: AttemptOutcome, probe
   if (!circuit) return;
   if (result.ok) circuit.succeeded(id, call.emit);
   else if (result.cancelled) circuit.release(id, probe);
-  else circuit.failed(id, result.error.code, probe, call.emit);
+  else circuit.failed(id, result.error.code, probe, call.emit, result.error.status);
 }
 
-/** Settles the reservation; a slow store holds the call at most until its deadline, then finishes in the background. */
-async function settle(call: CallState, id: string, ticket: Ticket, actualUsd: number): Promise<void> {
+/**
+ * Settles the reservation to the bill. A bill above its reservation is counted in full (`budget.overrun`), and the
+ * gate reserves more for this provider from then on; a bill that is not a usable number counts as the reservation.
+ * A slow store holds the call at most until its deadline, then finishes in the background.
+ */
+async function settle(call: CallState, id: string, ticket: Ticket, result: AttemptOutcome): Promise<void> {
+  const billedUsd = result.attempt.costUsd ?? 0;
+  const assessed = call.budget.assess(id, call.operation, ticket.reservation, ticket.estimateUsd, billedUsd);
+  if (assessed.invalidBill) {
+    call.logger.warn(`${id}: billed ${String(billedUsd)}, which is not a cost; counted at its reservation $${assessed.countedUsd}`);
+    result.attempt.costUsd = assessed.countedUsd;
+  }
+  if (assessed.overrun) {
+    call.emit({ type: 'budget.overrun', provider: id, reservedUsd: ticket.reservedUsd, actualUsd: billedUsd });
+    call.logger.warn(`${id}: billed $${billedUsd}, more than the $${ticket.reservedUsd} reserved; later calls to it reserve more`);
+  }
   if (!call.budget.hasLimits) return;
-  const settling = call.budget.settle(ticket.reservation, actualUsd).then(
-    () => call.emit({ type: 'budget.settled', provider: id, reservedUsd: ticket.estimateUsd, actualUsd }),
+  const settling = call.budget.settle(ticket.reservation, assessed.countedUsd).then(
+    () => call.emit({ type: 'budget.settled', provider: id, reservedUsd: ticket.reservedUsd, actualUsd: assessed.countedUsd }),
     (error: unknown) => call.logger.warn(`${id}: could not settle the budget reservation: ${error instanceof Error ? error.message : String(error)}`),
   );
   await raceSignal(settling, call.deadline.signal).catch(() => {});

@@ -1,6 +1,6 @@
 import { pixmuxError } from '../errors/create-error.js';
 import type { ProviderEntry } from '../provider/registry.js';
-import type { Attempt, NormalizedRequest, Operation, SkipReason } from '../types.js';
+import type { Attempt, NormalizedRequest, Operation, PriceContext, SkipReason } from '../types.js';
 import { orderCandidates } from './order.js';
 import type { RequestFor } from './provider-request.js';
 import type { PolicyOrder } from './policy-options.js';
@@ -23,9 +23,10 @@ export function planCall(
   requestFor: RequestFor,
   selection: readonly string[] | undefined,
   order: PolicyOrder = 'listed',
+  priceContext: PriceContext = { remainingMs: Number.POSITIVE_INFINITY },
 ): Plan {
   const listed = selection ? select(entries, selection) : [...entries.values()];
-  const ordered = orderCandidates(listed, order, operation, requestFor);
+  const ordered = orderCandidates(listed, order, operation, requestFor, priceContext);
   const plan: Plan = { candidates: [], skipped: [] };
   for (const entry of ordered) {
     const { provider } = entry;
@@ -65,8 +66,15 @@ function safeSupports(entry: ProviderEntry, operation: Operation, request: Norma
   }
 }
 
-export function skippedAttempt(skip: Plan['skipped'][number]): Attempt {
-  return { provider: skip.provider, ok: false, skipped: skip.reason, ...(skip.detail ? { detail: skip.detail } : {}), durationMs: 0 };
+export function skippedAttempt(skip: Plan['skipped'][number] & { expectedWaitMs?: number | undefined }): Attempt {
+  return {
+    provider: skip.provider,
+    ok: false,
+    skipped: skip.reason,
+    ...(skip.detail ? { detail: skip.detail } : {}),
+    ...(skip.expectedWaitMs !== undefined ? { expectedWaitMs: Math.round(skip.expectedWaitMs) } : {}),
+    durationMs: 0,
+  };
 }
 
 function hasCredentials(entry: ProviderEntry): boolean {

@@ -1,5 +1,5 @@
 import { pixmuxError } from '../errors/create-error.js';
-import type { PixmuxError } from '../errors/pixmux-error.js';
+import { PixmuxError } from '../errors/pixmux-error.js';
 import type { ProviderEntry } from '../provider/registry.js';
 import type { Attempt, NormalizedRequest, PixmuxResult } from '../types.js';
 import { admit, type CallSpend } from './admit.js';
@@ -8,6 +8,7 @@ import type { CallState } from './call-state.js';
 import { planCall, skippedAttempt } from './plan.js';
 import { providerRequests } from './provider-request.js';
 import { summarize } from './run-provider.js';
+import { busyness } from './expected-wait.js';
 
 /** Codes after which no other provider is asked: another vendor will not fix them. */
 const STOP_CODES = new Set(['invalid_request', 'invalid_image', 'image_too_large', 'aborted']);
@@ -21,41 +22,58 @@ const STOP_CODES = new Set(['invalid_request', 'invalid_image', 'image_too_large
 export async function runCall(entries: ReadonlyMap<string, ProviderEntry>, request: NormalizedRequest, selection: readonly string[] | undefined, call: CallState): Promise<Omit<PixmuxResult, 'timings'>> {
   const order = call.keepSelectionOrder ? 'listed' : call.policy.order;
   const requestFor = providerRequests(request, call.providerOptions);
-  const plan = planCall(entries, call.operation, requestFor, selection, order);
+  const plan = planCall(entries, call.operation, requestFor, selection, order, { remainingMs: call.deadline.remainingMs() });
   const attempts: Attempt[] = plan.skipped.map(skippedAttempt);
   for (const skip of plan.skipped) call.emit({ type: 'provider.skipped', ...skip });
   call.emit({ type: 'call.started', candidates: plan.candidates.map((entry) => entry.provider.id) });
 
   const queue = [...plan.candidates];
+  /** Candidates passed over as busy: when nobody else takes the call, it waits for the least busy of them. */
+  const spilled: ProviderEntry[] = [];
   const running = new Set<RunningAttempt>();
   const spend: CallSpend = { billedUsd: 0, runningEstimatesUsd: 0 };
-  let lastError: PixmuxError | undefined;
+  const failures: PixmuxError[] = [];
+  let circuitRetryAfterMs: number | undefined;
   let lastStartedAt = 0;
 
-  /** Admits candidates from the queue until one starts; false when none is left. */
+  const tryStart = async (entry: ProviderEntry, mayPassOver: boolean): Promise<boolean> => {
+    const ownRequest = requestFor(entry.provider.id);
+    const admission = await admit(entry, ownRequest, call, spend, { mayPassOver });
+    if (!admission.ok) {
+      const skip = { provider: entry.provider.id, reason: admission.reason, detail: admission.detail };
+      attempts.push(skippedAttempt({ ...skip, expectedWaitMs: admission.expectedWaitMs }));
+      call.emit({ type: 'provider.skipped', ...skip });
+      if (admission.reason === 'saturated') spilled.push(entry);
+      if (admission.retryAfterMs !== undefined) circuitRetryAfterMs = Math.min(circuitRetryAfterMs ?? Infinity, admission.retryAfterMs);
+      return false;
+    }
+    const attempt = startAttempt(entry, ownRequest, call, admission.ticket);
+    spend.runningEstimatesUsd += attempt.reservedUsd;
+    running.add(attempt);
+    lastStartedAt = Date.now();
+    return true;
+  };
+
+  /**
+   * Admits candidates from the queue until one starts. A busy one is passed over only while another candidate
+   * follows it; once the queue is empty, the call waits for the least busy of those passed over. False when none is left.
+   */
   const startNext = async (): Promise<boolean> => {
     while (queue.length > 0 && !call.deadline.signal.aborted) {
-      const entry = queue.shift()!;
-      const ownRequest = requestFor(entry.provider.id);
-      const admission = await admit(entry, ownRequest, call, spend, queue.length > 0);
-      if (!admission.ok) {
-        const skip = { provider: entry.provider.id, reason: admission.reason, detail: admission.detail };
-        attempts.push(skippedAttempt(skip));
-        call.emit({ type: 'provider.skipped', ...skip });
-        continue;
-      }
-      const attempt = startAttempt(entry, ownRequest, call, admission.ticket);
-      spend.runningEstimatesUsd += attempt.estimateUsd;
-      running.add(attempt);
-      lastStartedAt = Date.now();
-      return true;
+      if (await tryStart(queue.shift()!, queue.length > 0)) return true;
+    }
+    if (running.size > 0 || call.deadline.signal.aborted) return false;
+    while (spilled.length > 0 && !call.deadline.signal.aborted) {
+      if (await tryStart(takeLeastBusy(spilled, call), false)) return true;
     }
     return false;
   };
 
   /** Aborts the attempts still running and waits for them, so their cost and budget are settled before the call ends. */
-  const cancelRest = async (reason: PixmuxError) => {
-    for (const attempt of running) attempt.cancel(reason);
+  const cancelRest = async (reason: () => PixmuxError) => {
+    if (running.size === 0) return;
+    const error = reason();
+    for (const attempt of running) attempt.cancel(error);
     const rest = await Promise.all([...running].map((attempt) => attempt.outcome));
     running.clear();
     for (const outcome of rest) attempts.push(outcome.attempt);
@@ -74,29 +92,43 @@ export async function runCall(entries: ReadonlyMap<string, ProviderEntry>, reque
     }
     const { attempt, outcome } = next;
     running.delete(attempt);
-    spend.runningEstimatesUsd -= attempt.estimateUsd;
+    spend.runningEstimatesUsd -= attempt.reservedUsd;
     spend.billedUsd += outcome.attempt.costUsd ?? 0;
     attempts.push(outcome.attempt);
     const id = attempt.entry.provider.id;
     if (outcome.ok) {
-      await cancelRest(pixmuxError('aborted', `Cancelled: ${id} answered first`, { retryable: false }));
+      await cancelRest(() => pixmuxError('aborted', `Cancelled: ${id} answered first`, { retryable: false }));
       const { run } = outcome;
       return { images: run.images, provider: id, model: run.model, costUsd: sumCost(attempts), cached: false, warnings: run.warnings, attempts, metadata: run.metadata };
     }
     const error = outcome.error;
-    lastError = error;
+    if (!outcome.cancelled) failures.push(error);
     if (call.deadline.signal.aborted || shouldStop(error, call)) {
-      await cancelRest(error);
+      await cancelRest(() => error);
       error.attempts = attempts;
       throw error;
     }
-    if (running.size === 0 && queue.length > 0) {
+    if (running.size === 0) {
       call.emit({ type: 'fallback', from: id, error: summarize(error) });
       call.logger.info(`${id} failed (${error.code}); trying the next provider`);
       await startNext();
     }
   }
-  throw finalError(call, attempts, lastError);
+  throw finalError(call, attempts, failures, circuitRetryAfterMs);
+}
+
+/** Removes and returns the spilled candidate with the shortest expected wait now (the first listed on a tie). */
+function takeLeastBusy(spilled: ProviderEntry[], call: CallState): ProviderEntry {
+  let best = 0;
+  let bestWait = Infinity;
+  spilled.forEach((entry, index) => {
+    const wait = busyness(entry, call.load)?.expectedWaitMs ?? 0;
+    if (wait < bestWait) {
+      best = index;
+      bestWait = wait;
+    }
+  });
+  return spilled.splice(best, 1)[0]!;
 }
 
 function shouldStop(error: PixmuxError, call: CallState): boolean {
@@ -121,24 +153,39 @@ async function nextEvent(running: Set<RunningAttempt>, hedgeAfterMs: number | un
   }
 }
 
-/** Nothing succeeded: `all_failed` if anyone was called, else the reason everyone was passed over. */
-function finalError(call: CallState, attempts: Attempt[], lastError: PixmuxError | undefined): PixmuxError {
-  if (call.deadline.signal.aborted && lastError === undefined) {
+/**
+ * Nothing succeeded. One provider failed: its own error (code, status, message), with every attempt. Two or more:
+ * `all_failed`, retryable when every failure was. None was called: the reason everyone was passed over.
+ */
+function finalError(call: CallState, attempts: Attempt[], failures: PixmuxError[], circuitRetryAfterMs: number | undefined): PixmuxError {
+  if (call.deadline.signal.aborted && failures.length === 0) {
     const reason = call.deadline.signal.reason;
-    const error = reason && typeof reason === 'object' && 'code' in reason ? (reason as PixmuxError) : pixmuxError('aborted', 'The call was aborted');
+    const error = PixmuxError.isInstance(reason) ? reason : pixmuxError('aborted', 'The call was aborted');
     error.attempts = attempts;
     return error;
   }
-  const tried = attempts.filter((attempt) => !attempt.skipped);
   const reasons = attempts.filter((attempt) => attempt.skipped).map((skip) => `${skip.provider}: ${skip.detail ?? skip.skipped}`).join('; ');
-  if (tried.length > 0) {
+  if (failures.length === 1) {
+    const error = failures[0]!;
+    error.attempts = attempts;
+    return error;
+  }
+  if (failures.length > 1) {
+    const tried = attempts.filter((attempt) => !attempt.skipped && !attempt.ok);
     const summary = tried.map((attempt) => `${attempt.provider}: ${attempt.error?.code}${attempt.error?.status ? ` (${attempt.error.status})` : ''}`).join('; ');
-    return pixmuxError('all_failed', `All ${tried.length} provider${tried.length === 1 ? '' : 's'} failed for ${call.operation}: ${summary}${reasons ? `; passed over: ${reasons}` : ''}`, { attempts, cause: lastError });
+    const retryable = failures.every((failure) => failure.retryable);
+    const retryAfters = failures.map((failure) => failure.retryAfterMs).filter((ms): ms is number => ms !== undefined);
+    return pixmuxError('all_failed', `All ${failures.length} providers failed for ${call.operation}: ${summary}${reasons ? `; passed over: ${reasons}` : ''}`, {
+      attempts,
+      cause: failures.at(-1),
+      retryable,
+      ...(retryable && retryAfters.length === failures.length ? { retryAfterMs: Math.min(...retryAfters) } : {}),
+    });
   }
   const skipped = new Set(attempts.map((attempt) => attempt.skipped));
   if (skipped.has('over_budget')) return pixmuxError('budget_exceeded', `Every candidate for ${call.operation} would break a cost limit (${reasons})`, { attempts });
   if (skipped.has('circuit_open') || skipped.has('saturated')) {
-    return pixmuxError('provider_unavailable', `No provider can take ${call.operation} right now (${reasons})`, { attempts, retryable: true });
+    return pixmuxError('provider_unavailable', `No provider can take ${call.operation} right now (${reasons})`, { attempts, retryable: true, ...(circuitRetryAfterMs !== undefined ? { retryAfterMs: circuitRetryAfterMs } : {}) });
   }
   return pixmuxError('unsupported', `No provider can run ${call.operation} for this request${reasons ? ` (${reasons})` : ''}`, { attempts });
 }

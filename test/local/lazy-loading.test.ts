@@ -49,7 +49,6 @@ describe('optional native packages', () => {
         gpuSize: 1,
         intraOpNumThreads: 1,
         device: 'cpu',
-        maxQueue: 4,
         maxBatch: 1,
         maxBatchWaitMs: 0,
         provider: 'local',

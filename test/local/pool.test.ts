@@ -36,7 +36,6 @@ function pool(overrides: Partial<WorkerPoolOptions> = {}): WorkerPool {
     gpuSize: 1,
     intraOpNumThreads: 1,
     device: 'cpu',
-    maxQueue: 16,
     maxBatch: 1,
     maxBatchWaitMs: 0,
     provider: 'local',
@@ -143,22 +142,33 @@ describe('worker pool', () => {
     expect(workers.workers).toBe(1);
   });
 
-  it('fails fast as saturated when the queue is full, and reports its load', async () => {
-    const workers = pool({ maxQueue: 1 });
+  it('queues every call instead of refusing one, and reports its load with a per-request rate', async () => {
+    const workers = pool();
     const image = new Uint8Array(1024 * 1024 * 3).fill(90);
+    expect(workers.capacity().throughputPerSecond).toBeUndefined();
     await workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() });
-    const running = workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() });
-    const waiting = workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() });
+    const calls = Array.from({ length: 3 }, () => workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() }));
     const capacity = workers.capacity();
-    expect(capacity).toMatchObject({ inFlight: 1, queued: 1, limit: 1 });
-    expect(capacity.expectedWaitMs).toBeGreaterThan(0);
-    const started = performance.now();
-    const error = await rejection(workers.run({ modelPath: heavyPath, preset: HEAVY, image: image.slice() }));
-    expect(performance.now() - started).toBeLessThan(20);
-    expect(error.code).toBe('provider_unavailable');
-    expect(error.retryable).toBe(false);
-    expect(error.message).toMatch(/saturated/);
-    await Promise.all([running, waiting]);
+    expect(capacity).toMatchObject({ inFlight: 1, queued: 2, limit: 1 });
+    expect(capacity.throughputPerSecond).toBeGreaterThan(0);
+    // The wait of a new call is the calls ahead of it at the measured rate.
+    expect(capacity.expectedWaitMs).toBeCloseTo((3 / capacity.throughputPerSecond!) * 1000, 5);
+    const results = await Promise.allSettled(calls);
+    expect(results.every((result) => result.status === 'fulfilled')).toBe(true);
+    expect(workers.capacity()).toMatchObject({ inFlight: 0, queued: 0, expectedWaitMs: 0 });
+  });
+
+  it('measures the rate per request, not per batch: a batch of four counts as four requests done', async () => {
+    const workers = pool({ maxBatch: 4, maxBatchWaitMs: 50 });
+    const image = pixels(7);
+    // The first call learns that the model takes a dynamic batch; the next four share one inference.
+    const single = await workers.run({ modelPath: identityPath, preset: RED, image: image.slice() });
+    const batch = await Promise.all(Array.from({ length: 4 }, () => workers.run({ modelPath: identityPath, preset: RED, image: image.slice() })));
+    expect(batch.map((result) => result.batchSize)).toEqual([4, 4, 4, 4]);
+    const workMs = ({ timings }: { timings: { preprocessMs: number; inferenceMs: number; postprocessMs: number } }) => timings.preprocessMs + timings.inferenceMs + timings.postprocessMs;
+    // A moving average (weight 0.2) of the worker time per request: the single call's, then the batch's shared by four.
+    const expectedPerRequestMs = workMs(single) + 0.2 * (workMs(batch[0]!) / 4 - workMs(single));
+    expect(1000 / workers.capacity().throughputPerSecond!).toBeCloseTo(expectedPerRequestMs, 6);
   });
 
   it('drops a queued call when its signal aborts', async () => {

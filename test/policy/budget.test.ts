@@ -13,7 +13,9 @@ describe('per-call cap', () => {
     const premium = stub('premium', { tier: 'premium', priceUsd: 0.08 });
     const { px, events } = clientWith([cheap.provider, premium.provider], { retry: { retries: 0 }, budget: { maxCostPerCallUsd: 0.05 } });
     const error = await failure(px.generate({ prompt: 'x' }));
-    expect(error.code).toBe('all_failed');
+    // One provider was called: the call fails with its own error, the skip is in the attempts.
+    expect(error.code).toBe('provider_error');
+    expect(error.status).toBe(500);
     expect(error.attempts).toMatchObject([{ provider: 'cheap', error: { code: 'provider_error' } }, { provider: 'premium', skipped: 'over_budget' }]);
     expect(premium.state.calls).toBe(0);
     expect(events.find((e) => e.type === 'budget.refused')).toMatchObject({ provider: 'premium', usd: 0.08, reason: 'per-call cap' });

@@ -27,7 +27,7 @@ describe('circuit breaker', () => {
     const result = await px.generate({ prompt: 'x' });
     expect(broken.state.calls).toBe(3);
     expect(result.attempts[0]).toMatchObject({ provider: 'broken', skipped: 'circuit_open', durationMs: 0 });
-    expect(result.attempts[0]!.detail).toMatch(/open for another 10000 ms/);
+    expect(result.attempts[0]!.detail).toMatch(/open for another 10 s: it opened after provider_error \(HTTP 500\) at \d{4}-\d\d-\d\dT/);
   });
 
   it('lets one probe through after the cooldown; success closes the circuit', async () => {

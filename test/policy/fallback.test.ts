@@ -1,9 +1,9 @@
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openaiCompatible } from '../../providers/openai-compatible/index.js';
 import { makePng, toBase64 } from '../helpers/images.js';
 import { useMswServer } from '../helpers/msw.js';
-import { clientWith, fail, PNG, stub } from './stub.js';
+import { clientWith, fail, PNG, stub, wait } from './stub.js';
 import { rejectionOf as failure } from '../helpers/errors.js';
 
 const server = useMswServer();
@@ -68,13 +68,68 @@ describe('spill', () => {
     expect(local.state.calls).toBe(1);
   });
 
-  it('never queues local without bound: a saturated local-only stack fails at once with provider_unavailable', async () => {
-    const local = stub('local', { tier: 'local', priceUsd: 0, capacity: () => ({ inFlight: 4, queued: 8, limit: 4 }) });
-    const error = await failure(clientWith([local.provider]).px.generate({ prompt: 'x' }));
-    expect(error.code).toBe('provider_unavailable');
-    expect(error.retryable).toBe(true);
-    expect(error.attempts).toEqual([expect.objectContaining({ provider: 'local', skipped: 'saturated' })]);
-    expect(local.state.calls).toBe(0);
+  it('waits for a busy local provider when nothing else can take the call: no failure for saturation while time remains', async () => {
+    const local = stub('local', { tier: 'local', priceUsd: 0, capacity: () => ({ inFlight: 4, queued: 8, limit: 4, expectedWaitMs: 60_000 }) });
+    const result = await clientWith([local.provider]).px.generate({ prompt: 'x' });
+    expect(result.provider).toBe('local');
+    expect(result.attempts).toEqual([expect.objectContaining({ provider: 'local', ok: true })]);
+  });
+
+  it('comes back to a spilled provider and waits for it when every later candidate is unavailable', async () => {
+    const local = stub('local', { tier: 'local', priceUsd: 0, capacity: () => ({ inFlight: 1, queued: 9, limit: 1, expectedWaitMs: 9_000 }) });
+    const cheap = stub('cheap', { answer: fail('provider_error', 500) });
+    const { px, events } = clientWith([local.provider, cheap.provider], { retry: { retries: 0 } });
+    const result = await px.generate({ prompt: 'x' });
+    expect(result.provider).toBe('local');
+    expect(result.attempts.map((attempt) => [attempt.provider, attempt.skipped ?? attempt.ok])).toEqual([
+      ['local', 'saturated'],
+      ['cheap', false],
+      ['local', true],
+    ]);
+    expect(result.attempts[0]).toMatchObject({ expectedWaitMs: 9_000 });
+    expect(events.find((event) => event.type === 'spill')).toMatchObject({ provider: 'local', expectedWaitMs: 9_000 });
+  });
+
+  it('spills when the expected wait is over what is left of the deadline, even under maxWaitMs', async () => {
+    const local = stub('local', { tier: 'local', priceUsd: 0, capacity: () => ({ inFlight: 1, queued: 3, limit: 1, expectedWaitMs: 1_500 }) });
+    const cheap = stub('cheap');
+    const { px } = clientWith([local.provider, cheap.provider], { policy: { spill: { maxWaitMs: 10_000 } } });
+    expect((await px.generate({ prompt: 'x', timeoutMs: 1_000 })).provider).toBe('cheap');
+    expect((await px.generate({ prompt: 'x', timeoutMs: 5_000 })).provider).toBe('local');
+  });
+
+  it('does not spill on queue length alone: a long queue with a short expected wait stays local', async () => {
+    const local = stub('local', { tier: 'local', priceUsd: 0, capacity: () => ({ inFlight: 4, queued: 40, limit: 4, throughputPerSecond: 400 }) });
+    const cheap = stub('cheap');
+    const result = await clientWith([local.provider, cheap.provider]).px.generate({ prompt: 'x' });
+    expect(result.provider).toBe('local');
+    expect(cheap.state.calls).toBe(0);
+  });
+
+  it("estimates the wait from the core's measured service time when the provider reports none", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const slow = stub('slow', { tier: 'local', priceUsd: 0, maxConcurrency: 1, answer: async (call, ctx) => {
+        if (call === 1) await wait(60, ctx.signal); // one measured call of 60 ms
+        else await gate;
+        return { images: [{ bytes: PNG }], costUsd: 0 };
+      } });
+      const cheap = stub('cheap');
+      const { px } = clientWith([slow.provider, cheap.provider], { policy: { spill: { maxWaitMs: 100 } } });
+      const warmUp = px.generate({ prompt: 'warm-up' });
+      await vi.advanceTimersByTimeAsync(60);
+      await warmUp;
+      // One running, then one queued (60 ms ahead: waits), then two more (120 ms ahead: over 100 ms, they spill).
+      const calls = Array.from({ length: 4 }, () => px.generate({ prompt: 'x' }));
+      await vi.advanceTimersByTimeAsync(0);
+      release();
+      const providers = (await Promise.all(calls)).map((result) => result.provider);
+      expect(providers).toEqual(['slow', 'slow', 'cheap', 'cheap']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('lets the last remote candidate queue behind its own concurrency limit instead of failing', async () => {
