@@ -3,14 +3,14 @@ import { resolve } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
-import { SHARED_SPECS } from './shared.js';
+import { SHARED_SPECS, skipReason } from './shared.js';
 
 /**
  * Validates the requests a provider sends against the vendor's official OpenAPI file, so the msw
  * handlers check the wire format against the spec and not only against our own reading of it.
  *
  * Specs live in `../shared/reference/specs` (outside the repo); set `PIXMUX_SPECS_DIR` to look elsewhere.
- * When the folder is absent, `specSkipReason(file)` says why, so a suite can `describe.skipIf(...)`.
+ * When the folder is absent, `specSkipReason(file)` says why, so a suite can `describe.skipIf(...)` (in CI it throws).
  *
  * @example
  * const skip = specSkipReason('openai.yaml');
@@ -37,25 +37,25 @@ export function specPath(specFile: string): string {
   return resolve(SPECS_DIR, specFile);
 }
 
-/** Undefined when the spec file can be read, otherwise a sentence saying why the check is skipped. */
-export function specSkipReason(specFile: string): string | undefined {
+function specMissing(specFile: string): string | undefined {
   const path = specPath(specFile);
   if (existsSync(path)) return undefined;
   return `OpenAPI spec ${specFile} not found at ${path} (set PIXMUX_SPECS_DIR or check out ../shared); skipping spec validation`;
 }
 
-/** True when the spec is present; logs the skip reason once otherwise. */
-export function hasSpec(specFile: string): boolean {
-  const reason = specSkipReason(specFile);
-  if (reason) console.warn(reason);
-  return reason === undefined;
+/**
+ * Undefined when the spec file can be read, otherwise a sentence saying why the check is skipped (for `it.skipIf`).
+ * In CI a missing spec throws instead: the run fails rather than skipping the wire-format checks.
+ */
+export function specSkipReason(specFile: string): string | undefined {
+  return skipReason(specMissing(specFile)) || undefined;
 }
 
 /** The parsed spec, parsed once per process (openai.yaml is 3 MB). */
 export function loadSpec(specFile: string): LoadedSpec {
   const cached = cache.get(specFile);
   if (cached) return cached;
-  const reason = specSkipReason(specFile);
+  const reason = specMissing(specFile);
   if (reason) throw new Error(reason);
   const document = parse(readFileSync(specPath(specFile), 'utf8'), { maxAliasCount: -1 }) as Json;
   rewriteNullable(document, new WeakSet());
