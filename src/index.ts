@@ -18,7 +18,7 @@ export { describeUrl, urlOnOrigin } from './http/urls.js';
 export { retryAfterFromHeaders } from './http/retry-after.js';
 export { pollJob, cancelQuietly, DEFAULT_POLL, type PollJobOptions, type PollSettings, type PollStep } from './http/poll.js';
 export { DEFAULT_RETRY, retryDelay, type RetryOptions } from './policy/retry-options.js';
-export { priceToUsd, lookupPrice, type Price, type PriceUsage } from './pricing.js';
+export { priceToUsd, lookupPrice, secondsBound, type Price, type PriceUsage, type SecondsBoundOptions } from './pricing.js';
 export { sleep, linkSignals, type LinkedSignal } from './util/signals.js';
 export type { PixmuxEvent, PixmuxEventType, EventListener, ErrorSummary } from './events.js';
 export type { Logger } from './logger.js';

@@ -34,3 +34,29 @@ export function lookupPrice(table: Record<string, Price>, model: string | undefi
   }
   return table.default;
 }
+
+/** What bounds a time-billed run before it starts. */
+export interface SecondsBoundOptions {
+  /** Runs the call may make in parallel (a vendor run per chunk). @default 1 */
+  runs?: number;
+  /** Milliseconds left before the call's deadline: a run is cancelled then, so it bills no longer. */
+  remainingMs?: number | undefined;
+  /** The longest billed seconds per image seen so far for this model, when the provider has seen any. */
+  longestSecondsPerImage?: number | undefined;
+}
+
+/** Headroom over the longest run seen: a bound from observations, not a mean. */
+const OBSERVED_HEADROOM = 1.5;
+
+/**
+ * The most seconds a time-billed call can be billed for: the longest run seen with headroom, never more than the
+ * deadline allows (the run is cancelled there); the deadline alone before anything was seen. Without either, the
+ * price's typical seconds times four, the best a caller without a deadline can be told.
+ */
+export function secondsBound(price: Extract<Price, { perSecond: number }>, images: number, options: SecondsBoundOptions = {}): number {
+  const runs = Math.max(1, options.runs ?? 1);
+  const deadlineSeconds = options.remainingMs !== undefined && Number.isFinite(options.remainingMs) ? (Math.max(0, options.remainingMs) / 1000) * runs : Number.POSITIVE_INFINITY;
+  const observed = options.longestSecondsPerImage !== undefined ? options.longestSecondsPerImage * images * OBSERVED_HEADROOM : Number.POSITIVE_INFINITY;
+  const bound = Math.min(deadlineSeconds, observed);
+  return Number.isFinite(bound) ? bound : price.estimatedSeconds * images * 4;
+}

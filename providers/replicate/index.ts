@@ -6,6 +6,7 @@ import {
   parseJsonResponse,
   pollJob,
   priceToUsd,
+  secondsBound,
   resolveApiKey,
   type CommonProviderOptions,
   type NormalizedGenerateRequest,
@@ -24,6 +25,9 @@ import { generateInput, imageInput } from './input.js';
 import { DEFAULT_MODELS, parseModel, type ModelRef } from './models.js';
 import { fetchOutput, outputUrls } from './output.js';
 import { DEFAULT_PRICES } from './prices.js';
+
+/** Outputs one prediction is asked for; more images are split into several predictions. */
+const MAX_IMAGES_PER_CALL = 4;
 
 export { DEFAULT_MODELS as REPLICATE_DEFAULT_MODELS } from './models.js';
 export { DEFAULT_PRICES as REPLICATE_DEFAULT_PRICES, HARDWARE_USD_PER_SECOND as REPLICATE_HARDWARE_USD_PER_SECOND } from './prices.js';
@@ -75,6 +79,8 @@ export function replicate(options: ReplicateOptions = {}): Provider {
   const baseURL = (options.baseURL ?? REPLICATE_BASE_URL).replace(/\/+$/, '');
   const models: Record<Operation, string> = { ...DEFAULT_MODELS, ...options.models };
   const prices: Record<string, Price> = { ...DEFAULT_PRICES, ...options.prices };
+  /** Longest billed seconds per output image seen per model: the bound time-billed calls reserve. */
+  const longestSecondsPerImage = new Map<string, number>();
   const headers = { ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}), ...options.headers };
   const maxWaitSeconds = Math.max(0, Math.min(60, Math.floor(options.waitSeconds ?? 60)));
 
@@ -133,7 +139,12 @@ export function replicate(options: ReplicateOptions = {}): Provider {
   function billedCost(model: string, images: number, predictTime: number | undefined): number | undefined {
     const price = lookupPrice(prices, model);
     if (!price) return undefined;
-    if ('perSecond' in price) return predictTime === undefined ? undefined : priceToUsd(price, { images, seconds: predictTime });
+    if ('perSecond' in price) {
+      if (predictTime === undefined) return undefined;
+      const perImage = predictTime / Math.max(1, images);
+      longestSecondsPerImage.set(model, Math.max(longestSecondsPerImage.get(model) ?? 0, perImage));
+      return priceToUsd(price, { images, seconds: predictTime });
+    }
     return priceToUsd(price, { images });
   }
 
@@ -165,7 +176,7 @@ export function replicate(options: ReplicateOptions = {}): Provider {
     id,
     tier: options.tier ?? 'cheap',
     maxConcurrency: options.maxConcurrency,
-    maxImagesPerCall: 4,
+    maxImagesPerCall: MAX_IMAGES_PER_CALL,
     hasCredentials: () => Boolean(apiKey),
     http: {
       baseURL,
@@ -183,7 +194,7 @@ export function replicate(options: ReplicateOptions = {}): Provider {
         return error instanceof Error ? error.message : String(error);
       }
     },
-    price: (operation, request) => {
+    price: (operation, request, context) => {
       const spec = modelFor(operation, request.model);
       let ref: ModelRef;
       try {
@@ -192,8 +203,12 @@ export function replicate(options: ReplicateOptions = {}): Provider {
         return undefined;
       }
       const price = lookupPrice(prices, ref.id);
+      if (!price) return undefined;
       const images = operation === 'generate' ? (request as NormalizedGenerateRequest).n : 1;
-      return price ? priceToUsd(price, { images }) : undefined;
+      if (!('perSecond' in price)) return priceToUsd(price, { images });
+      // Billed by run time: reserve the longest run this can be, not the typical one.
+      const seconds = secondsBound(price, images, { runs: Math.ceil(images / MAX_IMAGES_PER_CALL), remainingMs: context?.remainingMs, longestSecondsPerImage: longestSecondsPerImage.get(ref.id) });
+      return priceToUsd(price, { images, seconds });
     },
   });
 }

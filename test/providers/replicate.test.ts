@@ -428,6 +428,10 @@ describe('replicate: errors', () => {
     expect(provider.price?.('generate', generate)).toBe(0.009);
     const image = { bytes: input, mediaType: 'image/png', width: 8, height: 8 };
     expect(provider.price?.('restoreFace', { image, fidelity: 0.5, format: 'png', model: undefined, providerOptions: {} })).toBe(0.01);
-    expect(provider.price?.('removeBackground', { image, format: 'png', model: undefined, providerOptions: {} })).toBe(0.000675);
+    // Billed by run time (T4, typically 3 s): the estimate is a bound, not the mean — the deadline left when known,
+    // else four times the typical run.
+    const removeBackground = { image, format: 'png' as const, model: undefined, providerOptions: {} };
+    expect(provider.price?.('removeBackground', removeBackground)).toBe(0.0027);
+    expect(provider.price?.('removeBackground', removeBackground, { remainingMs: 10_000 })).toBe(0.00225);
   });
 });
