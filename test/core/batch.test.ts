@@ -87,14 +87,13 @@ describe('batch', () => {
   });
 
   it("the batch signal ends every remaining item as aborted, each still reported", async () => {
-    const { px } = client({ delayMs: () => 1_000 });
+    // Items run for a minute unless aborted: a signal that did not reach them would time the test out.
+    const { px } = client({ delayMs: () => 60_000 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
-    const started = Date.now();
     const items = await collect(px.batch('generate', Array.from({ length: 10 }, (_, i) => ({ prompt: String(i) })), { concurrency: 4, signal: controller.signal }));
     expect(items).toHaveLength(10);
     expect(items.every((item) => !item.ok && item.error.code === 'aborted')).toBe(true);
-    expect(Date.now() - started).toBeLessThan(900);
   });
 
   it('yields what is in flight, then fails typed, when reading the requests throws', async () => {

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { memoryBudgetStore, PixmuxError, type BudgetStore } from 'pixmux';
 import { clientWith, fail, PNG, stub } from './stub.js';
 import { rejectionOf as failure } from '../helpers/errors.js';
+import { dayKey, freezeDateAtNoonTomorrow } from '../helpers/clock.js';
 
 afterEach(() => vi.useRealTimers());
 
@@ -43,6 +44,13 @@ describe('per-call cap', () => {
 });
 
 describe('period limits', () => {
+  // Windows are keyed by the UTC minute, hour and day: a test that crossed a boundary would split its spend over two
+  // windows. Date stands still at noon (timers stay real); the turn of a day is tested on purpose below.
+  let now: number;
+  beforeEach(() => {
+    now = freezeDateAtNoonTomorrow();
+  });
+
   it('1,000 concurrent calls never pass a daily limit', async () => {
     const store = memoryBudgetStore();
     const provider = stub('api', { priceUsd: 0.003, answer: async () => (await tick(), { images: [{ bytes: PNG }], costUsd: 0.003 }) });
@@ -55,8 +63,7 @@ describe('period limits', () => {
     expect(provider.state.calls).toBe(333);
     const spent = ok.reduce((sum, o) => sum + (o as PromiseFulfilledResult<{ costUsd: number }>).value.costUsd, 0);
     expect(spent).toBeLessThanOrEqual(1);
-    const key = `day:${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`;
-    expect(await store.spent({ key, limitMicros: 1_000_000, expiresAt: 0 })).toBe(999_000);
+    expect(await store.spent({ key: dayKey(now), limitMicros: 1_000_000, expiresAt: 0 })).toBe(999_000);
   });
 
   it('settles to the billed cost: a cheaper bill frees room, a failure that billed nothing gives it all back', async () => {

@@ -1,15 +1,15 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PixmuxError, redisBudgetStore } from 'pixmux';
 import { clientWith, PNG, stub } from './stub.js';
+import { dayKey, freezeDateAtNoonTomorrow, realNow } from '../helpers/clock.js';
 import { redisUnavailableReason, startRedis, type RedisHandle } from './redis-server.js';
 
 const unavailable = redisUnavailableReason();
-if (unavailable) console.warn(`[redis-store.test] SKIPPED: ${unavailable}`);
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-describe.skipIf(unavailable !== undefined)('redisBudgetStore against a real redis-server', () => {
+describe.skipIf(unavailable)('redisBudgetStore against a real redis-server', () => {
   let redis: RedisHandle;
   const clients: Redis[] = [];
   const connect = () => {
@@ -18,9 +18,16 @@ describe.skipIf(unavailable !== undefined)('redisBudgetStore against a real redi
     return client;
   };
 
+  // Windows are keyed by the UTC minute and day: Date stands still at noon tomorrow (timers stay real), so a test
+  // cannot straddle a boundary, and the keys' absolute expiries (PEXPIREAT) are in the future for the real server.
+  let now: number;
   beforeAll(async () => {
     redis = await startRedis();
   });
+  beforeEach(() => {
+    now = freezeDateAtNoonTomorrow();
+  });
+  afterEach(() => vi.useRealTimers());
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
     await redis?.stop();
@@ -39,12 +46,14 @@ describe.skipIf(unavailable !== undefined)('redisBudgetStore against a real redi
     expect(api.state.calls).toBe(333);
     const reader = connect();
     const [key] = await reader.keys(`${prefix}day:*`);
-    expect(key).toBe(`${prefix}day:${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`);
+    expect(key).toBe(`${prefix}${dayKey(now)}`);
     expect(Number(await reader.get(key!))).toBe(999_000);
-    // The key expires shortly after its day ends.
+    // The key expires 10 minutes after its day ends (Redis counts in real time).
+    const dayEnd = now + 12 * 3_600_000;
+    const before = realNow();
     const ttl = await reader.pttl(key!);
-    expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(24 * 3_600_000 + 10 * 60_000);
+    expect(ttl).toBeGreaterThan(dayEnd - before);
+    expect(ttl).toBeLessThanOrEqual(dayEnd + 10 * 60_000 - before);
   });
 
   it('settles to the billed amount and gives a failed call its reservation back', async () => {
@@ -57,7 +66,9 @@ describe.skipIf(unavailable !== undefined)('redisBudgetStore against a real redi
     await px.generate({ prompt: 'x' });
     const [key] = await client.keys(`${prefix}minute:*`);
     expect(Number(await client.get(key!))).toBe(200_000);
-    expect(await client.pttl(key!)).toBeLessThanOrEqual(60_000 + 10 * 60_000);
+    expect(key).toBe(`${prefix}minute:${new Date(now).toISOString()}`);
+    // The key expires 10 minutes after its minute ends (Redis counts in real time).
+    expect(await client.pttl(key!)).toBeLessThanOrEqual(now + 60_000 + 10 * 60_000 - realNow());
   });
 
   it('works with eval alone (no evalsha), and with a script cache that was flushed', async () => {

@@ -27,6 +27,13 @@ async function serve(routes: Record<string, Route>) {
   return server;
 }
 
+/** Resolves `reached` once a progress event says `bytes` are on disk: the moment a test server may cut the connection. */
+function bytesOnDisk(bytes: number) {
+  let resolve!: () => void;
+  const reached = new Promise<void>((done) => (resolve = done));
+  return { reached: () => reached, saw: (event: DownloadProgress) => void (event.receivedBytes >= bytes && resolve()) };
+}
+
 function partPath(spec: ModelSpec) {
   return `${modelFilePath(cacheDir, spec, spec.files[0]!)}.part`;
 }
@@ -57,11 +64,12 @@ describe('ensureModel downloads', () => {
 
   it('resumes after the server drops the connection mid-body: the next attempt sends Range and gets 206', async () => {
     const model = fakeModelBytes(300_000);
-    const srv = await serve({ '/m.onnx': { body: model.bytes, cutAfterBytes: 120_000 } });
+    const onDisk = bytesOnDisk(120_000);
+    const srv = await serve({ '/m.onnx': { body: model.bytes, cutAfterBytes: 120_000, cutWhen: onDisk.reached } });
     const spec = fakeSpec('cut', model, [srv.url('/m.onnx')]);
     const events: DownloadProgress[] = [];
 
-    const result = await ensureModel(spec, { ...FAST, cacheDir, onProgress: (event) => events.push(event) });
+    const result = await ensureModel(spec, { ...FAST, cacheDir, onProgress: (event) => (events.push(event), onDisk.saw(event)) });
 
     expect(result.downloaded).toBe(true);
     expect(await sameBytes(result.paths[0]!, model.bytes)).toBe(true);
@@ -72,11 +80,12 @@ describe('ensureModel downloads', () => {
 
   it('restarts from zero when the server ignores Range and answers 200', async () => {
     const model = fakeModelBytes(150_000);
-    const srv = await serve({ '/m.onnx': { body: model.bytes, cutAfterBytes: 50_000, ignoreRange: true } });
+    const onDisk = bytesOnDisk(50_000);
+    const srv = await serve({ '/m.onnx': { body: model.bytes, cutAfterBytes: 50_000, ignoreRange: true, cutWhen: onDisk.reached } });
     const spec = fakeSpec('no-range', model, [srv.url('/m.onnx')]);
     const events: DownloadProgress[] = [];
 
-    const result = await ensureModel(spec, { ...FAST, cacheDir, onProgress: (event) => events.push(event) });
+    const result = await ensureModel(spec, { ...FAST, cacheDir, onProgress: (event) => (events.push(event), onDisk.saw(event)) });
 
     expect(await sameBytes(result.paths[0]!, model.bytes)).toBe(true);
     expect(srv.requests.map((request) => request.range)).toEqual([undefined, 'bytes=50000-']);
@@ -237,7 +246,9 @@ describe('ensureModel downloads', () => {
     const model = fakeModelBytes(200_000);
     let release!: () => void;
     const hold = new Promise<void>((resolve) => (release = resolve));
-    const routes: Record<string, Route> = { '/m.onnx': { body: model.bytes, cutAfterBytes: 64_000, hold } };
+    // The server sends 64,000 bytes and then nothing (the connection stays open): the abort, on the progress event
+    // for them, is the only thing that ends the download, however loaded the machine.
+    const routes: Record<string, Route> = { '/m.onnx': { body: model.bytes, stallAfterBytes: 64_000, hold } };
     const srv = await serve(routes);
     const spec = fakeSpec('abort', model, [srv.url('/m.onnx')]);
     const controller = new AbortController();

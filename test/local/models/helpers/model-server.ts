@@ -13,6 +13,11 @@ export interface Route {
   ignoreRange?: boolean;
   /** Drop the connection after this many body bytes, for the first `cuts` responses. */
   cutAfterBytes?: number;
+  /**
+   * With `cutAfterBytes`: the connection is dropped only once this settles — e.g. when the client reports those bytes
+   * on disk. Without it the cut follows the bytes at once, and what the client had read before the error is a race.
+   */
+  cutWhen?: (cut: number) => Promise<unknown>;
   /** @default 1 */
   cuts?: number;
   /** The body waits for this before it is sent (headers go out first). */
@@ -68,7 +73,10 @@ export async function startModelServer(routes: Record<string, Route>) {
     const used = cutsUsed.get(path) ?? 0;
     if (route.cutAfterBytes !== undefined && used < (route.cuts ?? 1)) {
       cutsUsed.set(path, used + 1);
-      response.write(slice.subarray(0, route.cutAfterBytes), () => setTimeout(() => response.socket?.destroy(), 5));
+      const sent = new Promise<void>((resolve) => response.write(slice.subarray(0, route.cutAfterBytes), () => resolve()));
+      await sent;
+      await route.cutWhen?.(used + 1);
+      response.socket?.destroy();
       return;
     }
     const chunkSize = route.chunkSize ?? 16_384;
