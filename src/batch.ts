@@ -1,7 +1,6 @@
 import { pixmuxError, toPixmuxError } from './errors/create-error.js';
 import type { PixmuxError } from './errors/pixmux-error.js';
 import type { CallOptions, PixmuxResult } from './types.js';
-import { linkSignals } from './util/signals.js';
 
 /** How a batch runs. */
 export interface BatchOptions {
@@ -32,7 +31,7 @@ export async function* runBatch<Request extends CallOptions>(
   const concurrency = options.concurrency ?? DEFAULT_BATCH_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw pixmuxError('invalid_request', 'batch: concurrency must be a whole number of at least 1');
   const source = iterate(requests);
-  const stop = new AbortController();
+  const signals = new ItemSignals();
   const running = new Map<number, Promise<BatchItem<Request>>>();
   let next = 0;
   let exhausted = false;
@@ -40,15 +39,15 @@ export async function* runBatch<Request extends CallOptions>(
 
   const start = (request: Request) => {
     const index = next++;
-    const link = linkSignals([options.signal, stop.signal, request?.signal]);
-    const item = Promise.resolve()
-      .then(() => call({ ...request, signal: link.signal }))
+    const item = signals.open([options.signal, request?.signal]);
+    const outcome = Promise.resolve()
+      .then(() => call({ ...request, signal: item.signal }))
       .then(
         (result): BatchItem<Request> => ({ index, request, ok: true, result }),
         (error: unknown): BatchItem<Request> => ({ index, request, ok: false, error: toPixmuxError(error) }),
       )
-      .finally(link.dispose);
-    running.set(index, item);
+      .finally(item.close);
+    running.set(index, outcome);
   };
 
   try {
@@ -76,10 +75,76 @@ export async function* runBatch<Request extends CallOptions>(
     }
   } finally {
     if (running.size > 0) {
-      stop.abort(pixmuxError('aborted', 'batch: stopped before this item finished'));
+      signals.abortAll(pixmuxError('aborted', 'batch: stopped before this item finished'));
       await Promise.allSettled(running.values());
     }
+    signals.close();
     await source.return?.();
+  }
+}
+
+/**
+ * Each item's own signal, aborted when the batch stops or when one of its sources (the batch's `signal`, the
+ * request's own) aborts. A source gets one listener however many items follow it, and each call gets a signal of its
+ * own: the listeners a call adds stay on that signal, so no signal collects one per item at any concurrency
+ * (no MaxListenersExceededWarning).
+ */
+class ItemSignals {
+  private readonly live = new Set<AbortController>();
+  private readonly followers = new Map<AbortSignal, { items: Set<AbortController>; onAbort: () => void }>();
+
+  open(sources: Array<AbortSignal | undefined>): { signal: AbortSignal; close: () => void } {
+    const controller = new AbortController();
+    const followed: AbortSignal[] = [];
+    for (const source of new Set(sources)) {
+      if (!source) continue;
+      if (source.aborted) {
+        controller.abort(source.reason);
+        break;
+      }
+      this.follow(source, controller);
+      followed.push(source);
+    }
+    this.live.add(controller);
+    const close = () => {
+      this.live.delete(controller);
+      for (const source of followed) this.unfollow(source, controller);
+    };
+    return { signal: controller.signal, close };
+  }
+
+  abortAll(reason: unknown): void {
+    for (const controller of this.live) controller.abort(reason);
+  }
+
+  /** Drops the listeners still on the sources (items that never settled cannot hold them). */
+  close(): void {
+    for (const [source, { onAbort }] of this.followers) source.removeEventListener('abort', onAbort);
+    this.followers.clear();
+    this.live.clear();
+  }
+
+  private follow(source: AbortSignal, controller: AbortController): void {
+    let entry = this.followers.get(source);
+    if (!entry) {
+      const items = new Set<AbortController>();
+      const onAbort = () => {
+        for (const item of items) item.abort(source.reason);
+      };
+      entry = { items, onAbort };
+      this.followers.set(source, entry);
+      source.addEventListener('abort', onAbort, { once: true });
+    }
+    entry.items.add(controller);
+  }
+
+  private unfollow(source: AbortSignal, controller: AbortController): void {
+    const entry = this.followers.get(source);
+    if (!entry) return;
+    entry.items.delete(controller);
+    if (entry.items.size > 0) return;
+    source.removeEventListener('abort', entry.onAbort);
+    this.followers.delete(source);
   }
 }
 

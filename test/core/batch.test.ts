@@ -33,6 +33,14 @@ function client(options: { failWhen?: (prompt: string) => boolean; delayMs?: (pr
   return { px, stats };
 }
 
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+  });
+}
+
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) out.push(item);
@@ -94,6 +102,70 @@ describe('batch', () => {
     const items = await collect(px.batch('generate', Array.from({ length: 10 }, (_, i) => ({ prompt: String(i) })), { concurrency: 4, signal: controller.signal }));
     expect(items).toHaveLength(10);
     expect(items.every((item) => !item.ok && item.error.code === 'aborted')).toBe(true);
+  });
+
+  it('breaking out of the loop aborts the items in flight: their providers see the abort', async () => {
+    const signals: AbortSignal[] = [];
+    const px = createPixmux({
+      providers: [
+        fakeProvider({
+          id: 'p',
+          maxConcurrency: 64,
+          operations: {
+            // The first answers at once; the others would run for a minute unless aborted (else the test times out).
+            generate: async (request, context) => {
+              signals.push(context.signal);
+              if (request.prompt !== '0') await wait(60_000, context.signal);
+              return { images: [{ bytes: makePng(2, 2) }] };
+            },
+          },
+        }),
+      ],
+    });
+    for await (const item of px.batch('generate', Array.from({ length: 10 }, (_, i) => ({ prompt: String(i) })), { concurrency: 4 })) {
+      expect(item).toMatchObject({ index: 0, ok: true });
+      break;
+    }
+    expect(signals).toHaveLength(4);
+    expect(signals.map((signal) => signal.aborted)).toEqual([false, true, true, true]);
+    expect(signals.slice(1).every((signal) => PixmuxError.isInstance(signal.reason) && signal.reason.code === 'aborted')).toBe(true);
+  });
+
+  it("an item's own signal aborts that item only; the batch signal reaches items that carry their own", async () => {
+    const { px } = client({ delayMs: (prompt) => (prompt === 'slow' ? 60_000 : 1) });
+    const own = new AbortController();
+    const requests = [{ prompt: 'slow', signal: own.signal }, { prompt: 'a' }, { prompt: 'b' }];
+    const items: Array<BatchItem<GenerateRequest>> = [];
+    for await (const item of px.batch('generate', requests, { concurrency: 3 })) {
+      items.push(item);
+      if (items.length === 2) own.abort();
+    }
+    expect(items.map((item) => [item.index, item.ok ? 'ok' : item.error.code]).sort()).toEqual([[0, 'aborted'], [1, 'ok'], [2, 'ok']]);
+
+    const batch = new AbortController();
+    const mine = new AbortController();
+    setTimeout(() => batch.abort(), 10);
+    const aborted = await collect(px.batch('generate', [{ prompt: 'slow', signal: mine.signal }], { signal: batch.signal }));
+    expect(aborted).toMatchObject([{ index: 0, ok: false, error: { code: 'aborted' } }]);
+  });
+
+  it.each([false, true])('adds no MaxListenersExceededWarning at concurrency 64 (requests with their own signal: %s)', async (ownSignals) => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const { px, stats } = client({ delayMs: () => 5 });
+      const caller = new AbortController();
+      const shared = new AbortController();
+      const requests = Array.from({ length: 256 }, (_, i) => ({ prompt: String(i), ...(ownSignals ? { signal: i % 2 === 0 ? shared.signal : new AbortController().signal } : {}) }));
+      const items = await collect(px.batch('generate', requests, { concurrency: 64, signal: caller.signal }));
+      expect(items.every((item) => item.ok)).toBe(true);
+      expect(stats.peak).toBe(64);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning').map(String)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('yields what is in flight, then fails typed, when reading the requests throws', async () => {
