@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PixmuxError } from 'pixmux';
-import { clientWith, fail, PNG, stub } from './stub.js';
+import { clientWith, fail, PNG, stub, wait } from './stub.js';
 
 // Only the clock is faked: the breaker reads Date.now, the calls themselves run on real (instant) promises.
 beforeEach(() => {
@@ -100,5 +100,33 @@ describe('circuit breaker', () => {
     const { px } = clientWith([broken.provider], { retry: { retries: 0 }, circuit: false });
     for (let i = 0; i < 8; i++) await px.generate({ prompt: 'x' }).catch(() => {});
     expect(broken.state.calls).toBe(8);
+  });
+});
+
+describe('circuit breaker and the caller', () => {
+  it("never counts the caller's abort as a failure: 10 calls aborted in flight leave a threshold-1 circuit closed", async () => {
+    let hang = true;
+    const slow = stub('slow', {
+      tier: 'cheap',
+      maxConcurrency: 10,
+      answer: async (_n, ctx) => {
+        if (hang) await wait(60_000, ctx.signal);
+        return { images: [{ bytes: PNG }] };
+      },
+    });
+    const backup = stub('backup', { tier: 'premium' });
+    const { px, events } = clientWith([slow.provider, backup.provider], { circuit: { failureThreshold: 1, cooldownMs: 60_000 } });
+    const callers = Array.from({ length: 10 }, () => new AbortController());
+    const calls = callers.map((caller) => px.generate({ prompt: 'x', signal: caller.signal }).catch((error: unknown) => error as PixmuxError));
+    while (slow.state.calls < 10) await new Promise((resolve) => setImmediate(resolve));
+    for (const caller of callers) caller.abort();
+    expect((await Promise.all(calls)).map((error) => error.code)).toEqual(Array(10).fill('aborted'));
+    expect(backup.state.calls).toBe(0);
+
+    hang = false;
+    const next = await px.generate({ prompt: 'x' });
+    expect(next.provider).toBe('slow');
+    expect(next.attempts).toHaveLength(1);
+    expect(events.filter((event) => event.type === 'circuit.opened')).toEqual([]);
   });
 });
