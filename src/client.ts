@@ -22,11 +22,13 @@ import type {
   RestoreFaceRequest,
 } from './types.js';
 import { createDeadline } from './util/deadline.js';
+import { raceSignal } from './util/signals.js';
 import { createBudgetGate } from './budget/budget-gate.js';
 import type { BudgetOptions } from './budget/types.js';
-import { cacheKey } from './cache/key.js';
+import { requestDigest } from './cache/key.js';
 import { resolveCache } from './cache/resolve.js';
-import { readCached, writeCached } from './cache/result-cache.js';
+import { ResultCache, type CachePlan } from './cache/result-cache.js';
+import { selectEntries } from './policy/plan.js';
 import type { CacheOptions, CacheStore } from './cache/types.js';
 import { CircuitBreaker, type CircuitOptions } from './circuit/circuit-breaker.js';
 import { LoadTracker } from './policy/load.js';
@@ -144,8 +146,16 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
   const clientPolicy = validatePolicy(options.policy, 'createPixmux');
   const circuit = options.circuit === false ? undefined : new CircuitBreaker(options.circuit ?? {});
   const budget = createBudgetGate(options.budget);
-  const cache = resolveCache(options.cache);
+  const store = resolveCache(options.cache);
+  const cache = store ? new ResultCache(store, logger) : undefined;
   const load = new LoadTracker();
+
+  /** The providers a call may be served from, in its order: those it names (or all) that implement the operation. */
+  function cacheCandidates(operation: Operation, selection: readonly string[] | undefined) {
+    return selectEntries(entries, selection)
+      .map((entry) => entry.provider)
+      .filter((provider) => provider.operations[operation] !== undefined);
+  }
 
   async function call(operation: Operation, raw: CallOptions, normalize: (signal: AbortSignal) => Promise<NormalizedRequest>): Promise<PixmuxResult> {
     const callId = `px_${Date.now().toString(36)}_${(callCounter++).toString(36)}`;
@@ -177,22 +187,39 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       state.policy = resolvePolicy(clientPolicy, raw.policy);
       state.keepSelectionOrder = raw.providers !== undefined && raw.policy?.order === undefined;
       state.maxCostUsd = raw.maxCostUsd;
-      const key = cache && raw.cache !== false ? await cacheKey(operation, request, state.providerOptions) : undefined;
-      if (cache && key) {
-        const hit = await readCached(cache, key, logger, deadline.signal);
-        if (hit) {
-          const totalMs = Date.now() - startedAt;
-          emit({ type: 'cache.hit', key, provider: hit.provider });
-          emit({ type: 'call.finished', ok: true, provider: hit.provider, costUsd: 0, durationMs: totalMs });
-          return { ...hit, timings: { totalMs } };
-        }
-      }
-      const ran = await runCall(entries, request, raw.providers, state);
-      const result = { ...ran, warnings: [...ran.warnings, ...formatWarnings(operation, request, ran.images)] };
-      if (cache && key && (await writeCached(cache, key, result, logger, deadline.signal))) emit({ type: 'cache.stored', key });
+      const digest = cache && raw.cache !== false ? await requestDigest(operation, request) : undefined;
+      const plan = cache && digest ? await cache.plan(digest, cacheCandidates(operation, raw.providers), state.providerOptions) : undefined;
+      const run = async () => {
+        const ran = await runCall(entries, request, raw.providers, state);
+        const result = { ...ran, warnings: [...ran.warnings, ...formatWarnings(operation, request, ran.images)] };
+        const key = cache && plan ? await cache.save(plan, result, deadline.signal) : undefined;
+        if (key) emit({ type: 'cache.stored', key });
+        return result;
+      };
+      const result = cache && plan ? await fromCacheOr(cache, plan, run) : await run();
       const totalMs = Date.now() - startedAt;
       emit({ type: 'call.finished', ok: true, provider: result.provider, costUsd: result.costUsd, durationMs: totalMs });
       return { ...result, timings: { totalMs } };
+
+      /** A stored result, else the identical call already running, else this call runs and others may join it. */
+      async function fromCacheOr(cache: ResultCache, plan: CachePlan, work: typeof run) {
+        const hit = await cache.lookup(plan, deadline.signal);
+        if (hit) {
+          emit({ type: 'cache.hit', key: plan.keys.find((entry) => entry.provider === hit.provider)!.key, provider: hit.provider });
+          return hit;
+        }
+        for (let flight = cache.joinFlight(plan); flight; flight = cache.joinFlight(plan)) {
+          try {
+            const shared = await raceSignal(flight, deadline.signal);
+            emit({ type: 'cache.hit', key: plan.flightKey, provider: shared.provider });
+            return shared;
+          } catch (error) {
+            // The call it waited for ended by its own abort or deadline: this one goes on by itself.
+            if (deadline.signal.aborted || !PixmuxError.isInstance(error) || (error.code !== 'aborted' && error.code !== 'timeout')) throw error;
+          }
+        }
+        return cache.lead(plan, work);
+      }
     } catch (thrown) {
       const error = deadline.signal.aborted && !isTyped(thrown) ? toPixmuxError(deadline.signal.reason) : toPixmuxError(thrown);
       const costUsd = (error.attempts ?? []).reduce((total, attempt) => total + (attempt.costUsd ?? 0), 0);

@@ -30,5 +30,5 @@ export { redisBudgetStore, type RedisBudgetStoreOptions, type RedisEvalClient } 
 export type { BudgetLimit, BudgetOptions, BudgetPeriod, BudgetStore, BudgetWindow, ReserveAnswer } from './budget/types.js';
 export { memoryCacheStore, type MemoryCacheOptions } from './cache/memory-store.js';
 export { dirCacheStore } from './cache/dir-store.js';
-export { cacheKey } from './cache/key.js';
+export { cacheKey, requestDigest, type BackendIdentity } from './cache/key.js';
 export type { CacheEntry, CacheOptions, CacheStore } from './cache/types.js';

@@ -142,6 +142,7 @@ export function fal(options: FalOptions = {}): Provider {
     tier: options.tier ?? 'cheap',
     maxConcurrency: options.maxConcurrency,
     maxImagesPerCall: 4,
+    identity: { models },
     hasCredentials: () => Boolean(apiKey),
     http: { baseURL, headers, fetch: options.fetch, mapError: mapFalError, requestTimeoutMs: options.requestTimeoutMs },
     operations: { generate, removeBackground, restoreFace },

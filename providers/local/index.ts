@@ -266,6 +266,8 @@ export function local(options: LocalOptions = {}): Provider {
     tier: options.tier ?? 'local',
     // Calls past this wait in the core's queue, undecoded; the pool itself never refuses one.
     maxConcurrency: workers * maxBatch + maxQueue,
+    // The models decide the output (where they run does not, beyond rounding).
+    identity: { models: options.models ?? 'defaults' },
     operations: { removeBackground, restoreFace },
     supports: (operation: Operation) =>
       operation === 'removeBackground' || operation === 'restoreFace' ? true : `${id}: ${operation} does not run locally yet; use a hosted provider for it`,

@@ -104,6 +104,7 @@ export function openaiCompatible(options: OpenAICompatibleOptions): Provider {
     tier: options.tier ?? 'cheap',
     maxConcurrency: options.maxConcurrency,
     maxImagesPerCall: options.maxImagesPerCall ?? 4,
+    identity: { model: options.model, responseFormat, sizes: options.sizes, fields: options.fields },
     http: {
       baseURL: options.baseURL.replace(/\/+$/, ''),
       headers: { ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}), ...options.headers },

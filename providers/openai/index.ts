@@ -148,6 +148,7 @@ export function openai(options: OpenAIOptions = {}): Provider {
     tier: options.tier ?? 'premium',
     maxConcurrency: options.maxConcurrency,
     maxImagesPerCall,
+    identity: { model: defaultModel },
     hasCredentials: () => Boolean(apiKey),
     http: {
       baseURL: (options.baseURL ?? OPENAI_BASE_URL).replace(/\/+$/, ''),

@@ -131,6 +131,7 @@ export function pixelapi(options: PixelApiOptions = {}): Provider {
     tier: options.tier ?? 'cheap',
     maxConcurrency: options.maxConcurrency,
     maxImagesPerCall: 1,
+    identity: { models },
     hasCredentials: () => Boolean(apiKey),
     http: {
       baseURL,

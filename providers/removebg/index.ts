@@ -133,6 +133,7 @@ export function removebg(options: RemoveBgOptions = {}): Provider {
     id,
     tier: options.tier ?? 'cheap',
     maxConcurrency: options.maxConcurrency,
+    identity: { size: defaultSize, responseFormat },
     hasCredentials: () => Boolean(apiKey),
     http: {
       baseURL: (options.baseURL ?? REMOVEBG_BASE_URL).replace(/\/+$/, ''),

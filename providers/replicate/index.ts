@@ -177,6 +177,7 @@ export function replicate(options: ReplicateOptions = {}): Provider {
     tier: options.tier ?? 'cheap',
     maxConcurrency: options.maxConcurrency,
     maxImagesPerCall: MAX_IMAGES_PER_CALL,
+    identity: { models },
     hasCredentials: () => Boolean(apiKey),
     http: {
       baseURL,

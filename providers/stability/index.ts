@@ -180,6 +180,7 @@ export function stability(options: StabilityOptions = {}): Provider {
     maxConcurrency: options.maxConcurrency,
     // Stability returns one image per request; the core splits n.
     maxImagesPerCall: 1,
+    identity: { model: defaultModel },
     hasCredentials: () => Boolean(apiKey),
     http: {
       baseURL: (options.baseURL ?? STABILITY_BASE_URL).replace(/\/+$/, ''),

@@ -41,8 +41,11 @@ export interface BudgetGate {
   reserve(usd: number, unpriced?: boolean): Promise<ReserveOutcome>;
   /** Moves the reservation to the billed amount (0 gives it all back); a bill that is not a usable number counts as the reservation. */
   settle(reservation: Reservation, actualUsd: number): Promise<void>;
-  /** Checks a bill against its reservation and learns from an overrun; synchronous, so the caller can report before the store answers. */
-  assess(provider: string, operation: Operation, reservation: Reservation, estimateUsd: number, actualUsd: number): Settlement;
+  /**
+   * Checks a bill against its reservation and, when `accountable` (a priced call under a limit), learns from an
+   * overrun; synchronous, so the caller can report before the store answers.
+   */
+  assess(provider: string, operation: Operation, reservation: Reservation, estimateUsd: number, actualUsd: number, accountable: boolean): Settlement;
 }
 
 const PERIODS = ['minute', 'hour', 'day', 'month'];
@@ -81,9 +84,9 @@ export function createBudgetGate(options: BudgetOptions | undefined, now: () => 
       if (reservation.windows.length === 0 || delta === 0) return;
       await store.adjust(reservation.windows, delta);
     },
-    assess(provider, operation, reservation, estimateUsd, actualUsd) {
+    assess(provider, operation, reservation, estimateUsd, actualUsd, accountable) {
       if (!usableBill(actualUsd)) return { countedUsd: fromMicros(reservation.micros), overrun: false, invalidBill: true };
-      const overrun = toMicros(actualUsd) > reservation.micros;
+      const overrun = accountable && toMicros(actualUsd) > reservation.micros;
       if (overrun) {
         const key = `${provider}\u0000${operation}`;
         const seen = overruns.get(key) ?? { ratio: 1, maxBillUsd: 0 };

@@ -15,6 +15,10 @@ export interface Ticket {
   reservedUsd: number;
   reservation: Reservation;
   probe: boolean;
+  /** The provider gave no price (allowed by `budget.allowUnpriced`, or no limit is set): its bill promised nothing. */
+  unpriced: boolean;
+  /** A cost limit (per call or per period) applies to this call. */
+  limited: boolean;
 }
 
 export type Admission =
@@ -100,7 +104,7 @@ export async function admit(entry: ProviderEntry, request: NormalizedRequest, ca
     return { ok: false, reason: 'over_budget', detail: reserved.reason };
   }
   if (call.budget.hasLimits) call.emit({ type: 'budget.reserved', provider: id, usd: reservedUsd });
-  return { ok: true, ticket: { estimateUsd: estimate ?? 0, reservedUsd, reservation: reserved.reservation, probe } };
+  return { ok: true, ticket: { estimateUsd: estimate ?? 0, reservedUsd, reservation: reserved.reservation, probe, unpriced: estimate === undefined, limited } };
 }
 
 /**

@@ -71,7 +71,9 @@ function recordHealth(call: CallState, id: string, result: AttemptOutcome, probe
  */
 async function settle(call: CallState, id: string, ticket: Ticket, result: AttemptOutcome): Promise<void> {
   const billedUsd = result.attempt.costUsd ?? 0;
-  const assessed = call.budget.assess(id, call.operation, ticket.reservation, ticket.estimateUsd, billedUsd);
+  // Only a priced call under a limit promised anything its bill could overrun.
+  const accountable = ticket.limited && !ticket.unpriced;
+  const assessed = call.budget.assess(id, call.operation, ticket.reservation, ticket.estimateUsd, billedUsd, accountable);
   if (assessed.invalidBill) {
     call.logger.warn(`${id}: billed ${String(billedUsd)}, which is not a cost; counted at its reservation $${assessed.countedUsd}`);
     result.attempt.costUsd = assessed.countedUsd;

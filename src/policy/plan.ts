@@ -25,7 +25,7 @@ export function planCall(
   order: PolicyOrder = 'listed',
   priceContext: PriceContext = { remainingMs: Number.POSITIVE_INFINITY },
 ): Plan {
-  const listed = selection ? select(entries, selection) : [...entries.values()];
+  const listed = selectEntries(entries, selection);
   const ordered = orderCandidates(listed, order, operation, requestFor, priceContext);
   const plan: Plan = { candidates: [], skipped: [] };
   for (const entry of ordered) {
@@ -49,7 +49,9 @@ export function planCall(
   return plan;
 }
 
-function select(entries: ReadonlyMap<string, ProviderEntry>, selection: readonly string[]): ProviderEntry[] {
+/** The providers a call names, in its order, or all of the client's; an unknown id is an `invalid_request`. */
+export function selectEntries(entries: ReadonlyMap<string, ProviderEntry>, selection: readonly string[] | undefined): ProviderEntry[] {
+  if (!selection) return [...entries.values()];
   return selection.map((id) => {
     const entry = entries.get(id);
     if (!entry) throw pixmuxError('invalid_request', `providers: unknown provider "${id}" (configured: ${[...entries.keys()].join(', ')})`);

@@ -65,7 +65,7 @@ describe('batch', () => {
     const byIndex = new Map(items.map((item) => [item.index, item]));
     expect(byIndex.size).toBe(6);
     const summary = [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, item]) => (item.ok ? 'ok' : item.error.code));
-    expect(summary).toEqual(['ok', 'invalid_request', 'all_failed', 'invalid_request', 'invalid_request', 'ok']);
+    expect(summary).toEqual(['ok', 'invalid_request', 'auth', 'invalid_request', 'invalid_request', 'ok']);
     for (const item of items) if (!item.ok) expect(PixmuxError.isInstance(item.error)).toBe(true);
   });
 

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cacheKey, memoryCacheStore, type CacheStore, type NormalizedRemoveBackgroundRequest } from 'pixmux';
+import { cacheKey, memoryCacheStore, requestDigest, type CacheStore, type NormalizedRemoveBackgroundRequest } from 'pixmux';
 import { makePng } from '../helpers/images.js';
 import { clientWith, stub } from './stub.js';
 
@@ -110,13 +110,15 @@ describe('result cache', () => {
     expect(api.state.calls).toBe(0);
   });
 
-  it('cacheKey is a sha256 hex digest that ignores providerOptions order', async () => {
+  it('cacheKey is a sha256 hex digest of the request and the backend, ignoring option order', async () => {
     const request: NormalizedRemoveBackgroundRequest = { image: { bytes: input, mediaType: 'image/png', width: 12, height: 10 }, format: 'png', model: undefined, providerOptions: {} };
-    const a = await cacheKey('removeBackground', request, { api: { x: 1, y: 2 } });
-    const b = await cacheKey('removeBackground', request, { api: { y: 2, x: 1 } });
+    const digest = (await requestDigest('removeBackground', request))!;
+    const backend = { provider: 'api', identity: { baseURL: 'http://a' } };
+    const a = await cacheKey(digest, { ...backend, providerOptions: { x: 1, y: 2 } });
     expect(a).toMatch(/^[0-9a-f]{64}$/);
-    expect(a).toBe(b);
-    expect(await cacheKey('restoreFace', { ...request, fidelity: 0.5 }, {})).not.toBe(a);
+    expect(await cacheKey(digest, { ...backend, providerOptions: { y: 2, x: 1 } })).toBe(a);
+    expect(await cacheKey(digest, { ...backend, identity: { baseURL: 'http://b' }, providerOptions: { x: 1, y: 2 } })).not.toBe(a);
+    expect(await cacheKey((await requestDigest('restoreFace', { ...request, fidelity: 0.5 }))!, { ...backend, providerOptions: { x: 1, y: 2 } })).not.toBe(a);
   });
 
   it('rejects a malformed cache option', () => {

@@ -104,7 +104,7 @@ describe('openaiCompatible', () => {
   it('maps a 200 with no images to bad_response, never an empty success', async () => {
     server.use(http.post(`${BASE}/images/generations`, () => HttpResponse.json({ data: [] })));
     const error = (await client().generate({ prompt: 'x' }).catch((e: unknown) => e)) as PixmuxError;
-    expect(error.code).toBe('all_failed');
+    expect(error.code).toBe('bad_response');
     expect(error.attempts?.[0]?.error?.code).toBe('bad_response');
   });
 
