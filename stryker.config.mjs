@@ -21,8 +21,8 @@ export default {
   // Module-level constants (schemas, tables) would need the whole suite per mutant; their use is covered by the tests.
   ignoreStatic: true,
   concurrency: 2,
-  timeoutMS: 10_000,
-  timeoutFactor: 2,
+  timeoutMS: 5_000,
+  timeoutFactor: 1.5,
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   reporters: ['clear-text', 'progress', 'json'],
