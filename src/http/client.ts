@@ -1,5 +1,5 @@
-import ky, { type KyInstance } from 'ky';
-import { describeErrorBody, errorFromHttp, type VendorErrorMapper } from '../errors/create-error.js';
+import { describeErrorBody, errorFromHttp, pixmuxError, type VendorErrorMapper } from '../errors/create-error.js';
+import type { PixmuxError } from '../errors/pixmux-error.js';
 import { retryAfterFromHeaders } from './retry-after.js';
 
 export interface HttpClientOptions {
@@ -13,29 +13,235 @@ export interface HttpClientOptions {
   requestTimeoutMs?: number | undefined;
 }
 
-export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+/** The options of one request: the subset of ky's that providers use, with ky's meaning. */
+export interface HttpRequestOptions {
+  /** Sent as a JSON body, with `content-type: application/json` unless the headers set another. */
+  json?: unknown;
+  /** Any fetch body (FormData, Blob, string, bytes); ignored when `json` is given. */
+  body?: BodyInit | null | undefined;
+  /** Merged over the client's headers; a header set to `undefined` is removed. */
+  headers?: HeadersInit | Record<string, string | undefined> | undefined;
+  /** Replaces the client's base URL for this request; `''` takes `input` as an absolute URL. */
+  prefixUrl?: string | URL | undefined;
+  /** Aborts this request; replaces the call's signal (use it for cleanup requests after the call aborted). */
+  signal?: AbortSignal | undefined;
+  /** Appended as the query string. */
+  searchParams?: string | URLSearchParams | Record<string, string | number | boolean | undefined> | Array<[string, string]> | undefined;
+  /** Milliseconds until the response headers must have arrived, retried as a `timeout`; `false` for none. @default the client's `requestTimeoutMs` */
+  timeout?: number | false | undefined;
+  /** Other fetch options (`redirect`, `cache`, …) pass through. */
+  [fetchOption: string]: unknown;
+}
 
 /**
- * A ky instance for one provider. ky's own retries are off (pixmux retries across the whole call);
- * a non-2xx response throws a `PixmuxError` built by the one error factory.
+ * A provider's HTTP client (`ctx.http`): base URL, headers, error mapping and the call's signal already applied.
+ * Each method resolves to the `Response` of a 2xx answer and throws the mapped `PixmuxError` for any other status.
+ * The method names and options are ky's, so `ctx.http.post('path', { json })` reads the same as before.
  */
-export function createHttpClient(options: HttpClientOptions): KyInstance {
-  return ky.create({
-    ...(options.baseURL ? { prefixUrl: options.baseURL } : {}),
-    headers: options.headers,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    retry: 0,
-    timeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    throwHttpErrors: false,
-    hooks: {
-      afterResponse: [
-        async (_request, _options, response) => {
-          if (response.ok) return;
-          throw await errorFromResponse(response, options.provider, options.mapError);
-        },
-      ],
-    },
-  });
+export interface HttpClient {
+  get(input: string | URL, options?: HttpRequestOptions): Promise<Response>;
+  post(input: string | URL, options?: HttpRequestOptions): Promise<Response>;
+  put(input: string | URL, options?: HttpRequestOptions): Promise<Response>;
+  patch(input: string | URL, options?: HttpRequestOptions): Promise<Response>;
+  delete(input: string | URL, options?: HttpRequestOptions): Promise<Response>;
+  head(input: string | URL, options?: HttpRequestOptions): Promise<Response>;
+}
+
+/** The client the core keeps per provider; `withSignal` makes the per-try view handed to the provider. */
+export interface ProviderHttpClient extends HttpClient {
+  /**
+   * The same client with the call's signal applied to every request that does not bring its own. `remainingMs`
+   * (the call's time left) lets it skip the per-request timer when the call's deadline comes first anyway.
+   */
+  withSignal(signal: AbortSignal, remainingMs?: () => number): HttpClient;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+
+/** Options that are ours, not fetch's; everything else in a request's options passes through to fetch. */
+const OWN_OPTIONS = new Set(['json', 'body', 'headers', 'prefixUrl', 'signal', 'searchParams', 'timeout', 'method']);
+
+/** The resolved, per-client part of every request: computed once, shared by every view. */
+interface ClientConfig {
+  provider: string;
+  prefix: string;
+  headers: Record<string, string>;
+  /** `headers` with `content-type: application/json` added, for JSON bodies. */
+  jsonHeaders: Record<string, string>;
+  fetch: typeof fetch | undefined;
+  mapError: VendorErrorMapper | undefined;
+  timeoutMs: number;
+}
+
+/**
+ * A thin fetch-based client for one provider. No retries of its own (pixmux retries across the whole call), no
+ * response clones, no per-try instance: a request is one `fetch` with the merged headers and, only when the request
+ * timeout would end before the call's deadline, one timer. A non-2xx response throws a `PixmuxError` built by the one
+ * error factory.
+ */
+export function createHttpClient(options: HttpClientOptions): ProviderHttpClient {
+  const headers = lowerCaseKeys(options.headers);
+  const config: ClientConfig = {
+    provider: options.provider,
+    prefix: options.baseURL ? withTrailingSlash(options.baseURL) : '',
+    headers,
+    jsonHeaders: withJsonType(headers),
+    fetch: options.fetch,
+    mapError: options.mapError,
+    timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+  };
+  const client = new HttpView(config, undefined, undefined) as HttpView & ProviderHttpClient;
+  client.withSignal = (signal, remainingMs) => new HttpView(config, signal, remainingMs);
+  return client;
+}
+
+/** One view of a client: the shared config plus, for a try, the call's signal. Methods live on the prototype. */
+class HttpView implements HttpClient {
+  constructor(
+    private readonly config: ClientConfig,
+    private readonly signal: AbortSignal | undefined,
+    private readonly remainingMs: (() => number) | undefined,
+  ) {}
+
+  get(input: string | URL, options?: HttpRequestOptions) {
+    return this.send('GET', input, options);
+  }
+  post(input: string | URL, options?: HttpRequestOptions) {
+    return this.send('POST', input, options);
+  }
+  put(input: string | URL, options?: HttpRequestOptions) {
+    return this.send('PUT', input, options);
+  }
+  patch(input: string | URL, options?: HttpRequestOptions) {
+    return this.send('PATCH', input, options);
+  }
+  delete(input: string | URL, options?: HttpRequestOptions) {
+    return this.send('DELETE', input, options);
+  }
+  head(input: string | URL, options?: HttpRequestOptions) {
+    return this.send('HEAD', input, options);
+  }
+
+  private async send(method: string, input: string | URL, options: HttpRequestOptions = {}): Promise<Response> {
+    const { config } = this;
+    const url = requestUrl(input, options.prefixUrl === undefined ? config.prefix : options.prefixUrl ? withTrailingSlash(String(options.prefixUrl)) : '', options.searchParams);
+    const json = options.json !== undefined;
+    const init: RequestInit & Record<string, unknown> = {
+      method,
+      headers: options.headers === undefined ? (json ? config.jsonHeaders : config.headers) : mergeHeaders(config.headers, options.headers, json),
+    };
+    for (const key in options) if (!OWN_OPTIONS.has(key)) init[key] = options[key];
+    if (json) init.body = JSON.stringify(options.json);
+    else if (options.body !== undefined) init.body = options.body;
+
+    const outer = options.signal ?? this.signal;
+    const timeoutMs = options.timeout === undefined ? config.timeoutMs : options.timeout;
+    // The timer only matters when it would fire before the call's own deadline; usually it would not, so no
+    // controller, timer or linked signal is made and fetch gets the call's signal as it is.
+    const needsTimer = timeoutMs !== false && !(options.signal === undefined && this.remainingMs !== undefined && timeoutMs >= this.remainingMs());
+    if (!needsTimer) {
+      if (outer) init.signal = outer;
+      return this.check(await fetchWith(config, url, init));
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(timeoutError(config.provider, method, url, timeoutMs)), timeoutMs);
+    init.signal = outer ? anySignal(outer, controller.signal) : controller.signal;
+    let response: Response;
+    try {
+      response = await fetchWith(config, url, init);
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.check(response);
+  }
+
+  private async check(response: Response): Promise<Response> {
+    if (response.ok) return response;
+    throw await errorFromResponse(response, this.config.provider, this.config.mapError);
+  }
+}
+
+/** `globalThis.fetch` is looked up at each request, so a fetch patched after the client was made (msw) is used. */
+function fetchWith(config: ClientConfig, url: string, init: RequestInit): Promise<Response> {
+  return config.fetch ? config.fetch(url, init) : fetch(url, init);
+}
+
+function timeoutError(provider: string, method: string, url: string, timeoutMs: number): PixmuxError {
+  return pixmuxError('timeout', `${provider} timed out: ${method} ${withoutQuery(url)} got no response within ${timeoutMs} ms`, { provider, retryable: true });
+}
+
+/** One signal for two: `AbortSignal.any` where the runtime has it, a listener pair otherwise. */
+function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
+  const controller = new AbortController();
+  const onAbort = (event: Event) => controller.abort((event.target as AbortSignal).reason);
+  for (const source of [a, b]) {
+    if (source.aborted) controller.abort(source.reason);
+    else source.addEventListener('abort', onAbort, { once: true, signal: controller.signal });
+  }
+  return controller.signal;
+}
+
+function requestUrl(input: string | URL, prefix: string, searchParams: HttpRequestOptions['searchParams']): string {
+  let url: string;
+  if (prefix && typeof input === 'string') {
+    if (input.startsWith('/')) throw pixmuxError('provider_error', '`input` must not begin with a slash when using `prefixUrl`', { retryable: false });
+    url = prefix + input;
+  } else {
+    url = String(input);
+  }
+  if (searchParams === undefined) return url;
+  const query =
+    typeof searchParams === 'string'
+      ? searchParams.replace(/^\?/, '')
+      : new URLSearchParams(
+          Array.isArray(searchParams) || searchParams instanceof URLSearchParams
+            ? searchParams
+            : Object.entries(searchParams).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)] as [string, string]])),
+        ).toString();
+  if (query === '') return url;
+  const hash = url.indexOf('#');
+  const base = hash === -1 ? url : url.slice(0, hash);
+  const fragment = hash === -1 ? '' : url.slice(hash);
+  const question = base.indexOf('?');
+  return `${question === -1 ? base : base.slice(0, question)}?${query}${fragment}`;
+}
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+function withoutQuery(url: string): string {
+  const question = url.indexOf('?');
+  return question === -1 ? url : url.slice(0, question);
+}
+
+function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  for (const key of Object.keys(headers)) {
+    const value = headers[key];
+    if (value !== undefined && value !== null) out[key.toLowerCase()] = String(value);
+  }
+  return out;
+}
+
+function withJsonType(headers: Record<string, string>): Record<string, string> {
+  return headers['content-type'] === undefined ? { ...headers, 'content-type': 'application/json' } : headers;
+}
+
+/** The client's headers with the request's over them; names compared case-insensitively, `undefined` removes. */
+function mergeHeaders(base: Record<string, string>, extra: NonNullable<HttpRequestOptions['headers']>, json: boolean): Record<string, string> {
+  const out: Record<string, string> = { ...base };
+  const set = (key: string, value: string | undefined) => {
+    const name = key.toLowerCase();
+    if (value === undefined) delete out[name];
+    else out[name] = String(value);
+  };
+  if (typeof Headers !== 'undefined' && extra instanceof Headers) extra.forEach((value, key) => set(key, value));
+  else if (Array.isArray(extra)) for (const [key, value] of extra) set(key as string, value as string);
+  else for (const key of Object.keys(extra)) set(key, (extra as Record<string, string | undefined>)[key]);
+  return json ? withJsonType(out) : out;
 }
 
 /** Builds the `PixmuxError` for a failed response. Exported for providers that use plain `fetch`. */

@@ -10,6 +10,7 @@ import type { NormalizedGenerateRequest, NormalizedRequest, ProviderContext, Pro
 import { raceSignal, sleep } from '../util/signals.js';
 import type { CallState } from './call-state.js';
 import { retryDelay } from './retry-options.js';
+import { estimateUsd } from './order.js';
 
 /** What one provider produced for a call, all chunks and retries included. */
 export interface ProviderRun {
@@ -78,7 +79,7 @@ async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: 
       }
       // Recognise the bytes now, so a bad image is retried or failed over like any other bad response.
       const images = result.images.map((image) => toPixmuxImage(image, provider.id));
-      run.costUsd += result.costUsd ?? provider.price?.(call.operation, request) ?? 0;
+      run.costUsd += billOf(result.costUsd, entry, call, request, warnings);
       call.emit({ type: 'attempt.ended', provider: provider.id, try: tryNumber, ok: true, durationMs: Date.now() - startedAt });
       return { ...result, images, warnings: [...warnings, ...(result.warnings ?? [])] };
     } catch (thrown) {
@@ -88,8 +89,9 @@ async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: 
     }
   };
   return raceSignal(
-    entry.limit(() =>
-      pRetry(once, {
+    entry.limit(() => {
+      const slotAt = performance.now();
+      return pRetry(once, {
         retries: call.retry.retries,
         minTimeout: 0,
         maxTimeout: 0,
@@ -107,10 +109,21 @@ async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: 
           call.logger.debug(`${provider.id}: retry ${attemptNumber} in ${delayMs} ms after ${failure.code}`);
           await sleep(delayMs, signal);
         },
-      }),
-    ),
+      }).finally(() => call.load.recordService(provider.id, performance.now() - slotAt));
+    }),
     signal,
   );
+}
+
+/**
+ * What one chunk billed: the provider's reported cost, else its price for the chunk. A reported cost that is not a
+ * usable number (NaN, negative) is kept as NaN, so the budget counts the attempt at its reservation, and said on the result.
+ */
+function billOf(reported: number | undefined, entry: ProviderEntry, call: CallState, request: NormalizedRequest, warnings: string[]): number {
+  if (reported === undefined) return estimateUsd(entry, call.operation, request, { remainingMs: call.deadline.remainingMs() }) ?? 0;
+  if (typeof reported === 'number' && Number.isFinite(reported) && reported >= 0) return reported;
+  warnings.push(`${entry.provider.id} reported a cost of ${String(reported)}, which is not a cost; the call is counted at what was reserved for it`);
+  return Number.NaN;
 }
 
 /** Errors the provider raised itself (a typed pixmux error that is not about the abort) keep their code. */
@@ -126,8 +139,10 @@ function createContext(entry: ProviderEntry, call: CallState, attempt: number, w
     operation: call.operation,
     signal,
     remainingMs: () => call.deadline.remainingMs(),
-    http: entry.http.extend({ signal }),
-    cleanupHttp: entry.http,
+    // One light view per try (no client instance is built): the call's signal, and its deadline so that a request
+    // timeout that cannot fire before it arms no timer. Typed as the contract's client until types.ts names HttpClient.
+    http: entry.http.withSignal(signal, call.deadline.remainingMs) as unknown as ProviderContext['http'],
+    cleanupHttp: entry.http as unknown as ProviderContext['cleanupHttp'],
     download: async (url) => {
       const { bytes, contentType } = await downloadBytes(url, {
         maxBytes: call.limits.maxDownloadBytes,

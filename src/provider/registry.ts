@@ -1,7 +1,6 @@
-import type { KyInstance } from 'ky';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { pixmuxError } from '../errors/create-error.js';
-import { createHttpClient } from '../http/client.js';
+import { createHttpClient, type ProviderHttpClient } from '../http/client.js';
 import type { Capacity } from '../types.js';
 import { isProvider, type Provider } from './define-provider.js';
 
@@ -11,7 +10,7 @@ export const DEFAULT_MAX_CONCURRENCY = 8;
 export interface ProviderEntry {
   provider: Provider;
   limit: LimitFunction;
-  http: KyInstance;
+  http: ProviderHttpClient;
   capacity(): Capacity;
 }
 
