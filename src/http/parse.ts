@@ -1,11 +1,11 @@
-import type { z } from 'zod';
 import { pixmuxError } from '../errors/create-error.js';
+import type { Schema } from '../request/validate.js';
 
 /**
  * Reads a successful response as JSON and checks it against the vendor's (minimal) schema.
  * Anything unparseable or off-schema is a `bad_response`, never an empty success.
  */
-export async function parseJsonResponse<Schema extends z.ZodType>(response: Response, schema: Schema, provider: string): Promise<z.output<Schema>> {
+export async function parseJsonResponse<T>(response: Response, schema: Schema<T>, provider: string): Promise<T> {
   let text: string;
   try {
     text = await response.text();
@@ -21,12 +21,15 @@ export async function parseJsonResponse<Schema extends z.ZodType>(response: Resp
   return parseWith(schema, json, provider);
 }
 
-/** Checks already-parsed data against a schema; a mismatch is a `bad_response` naming the first wrong field. */
-export function parseWith<Schema extends z.ZodType>(schema: Schema, data: unknown, provider: string): z.output<Schema> {
+/**
+ * Checks already-parsed data against a schema (a zod schema, or anything with its `safeParse`); a mismatch is a
+ * `bad_response` naming the first wrong field.
+ */
+export function parseWith<T>(schema: Schema<T>, data: unknown, provider: string): T {
   const parsed = schema.safeParse(data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
+  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
   throw pixmuxError('bad_response', `${provider} returned an unexpected response: ${field} ${issue?.message ?? 'is invalid'}`, { provider });
 }
 
