@@ -95,8 +95,8 @@ describe('batch', () => {
   });
 
   it("the batch signal ends every remaining item as aborted, each still reported", async () => {
-    // Items run for a minute unless aborted: a signal that did not reach them would time the test out.
-    const { px } = client({ delayMs: () => 60_000 });
+    // Items run for ten minutes unless aborted: a signal that did not reach them would time the test out.
+    const { px } = client({ delayMs: () => 600_000 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
     const items = await collect(px.batch('generate', Array.from({ length: 10 }, (_, i) => ({ prompt: String(i) })), { concurrency: 4, signal: controller.signal }));
@@ -112,10 +112,10 @@ describe('batch', () => {
           id: 'p',
           maxConcurrency: 64,
           operations: {
-            // The first answers at once; the others would run for a minute unless aborted (else the test times out).
+            // The first answers at once; the others would run for ten minutes unless aborted (else the test times out).
             generate: async (request, context) => {
               signals.push(context.signal);
-              if (request.prompt !== '0') await wait(60_000, context.signal);
+              if (request.prompt !== '0') await wait(600_000, context.signal);
               return { images: [{ bytes: makePng(2, 2) }] };
             },
           },
@@ -132,7 +132,7 @@ describe('batch', () => {
   });
 
   it("an item's own signal aborts that item only; the batch signal reaches items that carry their own", async () => {
-    const { px } = client({ delayMs: (prompt) => (prompt === 'slow' ? 60_000 : 1) });
+    const { px } = client({ delayMs: (prompt) => (prompt === 'slow' ? 600_000 : 1) });
     const own = new AbortController();
     const requests = [{ prompt: 'slow', signal: own.signal }, { prompt: 'a' }, { prompt: 'b' }];
     const items: Array<BatchItem<GenerateRequest>> = [];

@@ -132,8 +132,8 @@ describe('pollJob', () => {
     const deadline = pixmuxError('timeout', 'deadline', { retryable: false });
     setTimeout(() => controller.abort(deadline), 20);
     const cancel = vi.fn(async () => {});
-    // A minute's hint: if the abort did not end the wait, the test would time out instead of passing late.
-    const check = async (): Promise<PollStep<string>> => ({ done: false, retryAfterMs: 60_000 });
+    // A ten-minute hint: if the abort did not end the wait, the test would time out instead of passing late.
+    const check = async (): Promise<PollStep<string>> => ({ done: false, retryAfterMs: 600_000 });
     const error = await pollJob({ ...fast, check, cancel, signal: controller.signal, remainingMs: () => 20 }).catch((e: unknown) => e);
     expect(error).toBe(deadline);
     expect(cancel).toHaveBeenCalledTimes(1);

@@ -127,5 +127,5 @@ describe('chaos', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
-  }, 60_000);
+  }, 180_000);
 });

@@ -110,7 +110,7 @@ describe('circuit breaker and the caller', () => {
       tier: 'cheap',
       maxConcurrency: 10,
       answer: async (_n, ctx) => {
-        if (hang) await wait(60_000, ctx.signal);
+        if (hang) await wait(600_000, ctx.signal);
         return { images: [{ bytes: PNG }] };
       },
     });

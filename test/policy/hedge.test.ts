@@ -3,8 +3,8 @@ import { clientWith, PNG, stub, wait } from './stub.js';
 
 describe('hedging', () => {
   it('starts the next candidate when the first is slow, returns the faster and aborts the slower', async () => {
-    // The slow one would take a minute: without the hedge (and its abort) the test would time out.
-    const slow = stub('slow', { tier: 'cheap', priceUsd: 0.01, answer: async (_n, ctx) => (await wait(60_000, ctx.signal), { images: [{ bytes: PNG }], costUsd: 0.01 }) });
+    // The slow one would take ten minutes: without the hedge (and its abort) the test would time out.
+    const slow = stub('slow', { tier: 'cheap', priceUsd: 0.01, answer: async (_n, ctx) => (await wait(600_000, ctx.signal), { images: [{ bytes: PNG }], costUsd: 0.01 }) });
     const fast = stub('fast', { tier: 'premium', priceUsd: 0.04, answer: async (_n, ctx) => (await wait(1, ctx.signal), { images: [{ bytes: PNG }], costUsd: 0.04 }) });
     const { px, events } = clientWith([slow.provider, fast.provider], { policy: { hedgeAfterMs: 20 } });
     const result = await px.generate({ prompt: 'x' });

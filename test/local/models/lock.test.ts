@@ -49,8 +49,8 @@ describe('acquireFileLock', () => {
     let secondHeld = false;
     let waiting!: (holder: unknown) => void;
     const waitedFor = new Promise<unknown>((resolve) => (waiting = resolve));
-    // Its next poll would be a minute away: only the in-process wake-up on release can hand it the lock in time.
-    const second = acquireFileLock(lockPath, { onWait: (holder) => waiting(holder), minPollMs: 60_000, maxPollMs: 60_000 }).then((lock) => {
+    // Its next poll would be ten minutes away: only the in-process wake-up on release can hand it the lock in time.
+    const second = acquireFileLock(lockPath, { onWait: (holder) => waiting(holder), minPollMs: 600_000, maxPollMs: 600_000 }).then((lock) => {
       secondHeld = true;
       return lock;
     });
