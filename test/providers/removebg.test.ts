@@ -5,6 +5,7 @@ import { createPixmux, defineProvider, PixmuxError, type PixmuxEvent } from 'pix
 import { removebg, type RemoveBgOptions } from '../../providers/removebg/index.js';
 import { makePng, toBase64 } from '../helpers/images.js';
 import { hangUntilAborted, useMswServer } from '../helpers/msw.js';
+import { expectSameBytes } from '../helpers/bytes.js';
 import { expectValidRequestBody, specSkipReason } from '../helpers/openapi.js';
 import { failureCode } from '../helpers/errors.js';
 
@@ -70,7 +71,7 @@ describe('removebg: request', () => {
     expect(seen[0]!.contentType).toMatch(/^multipart\/form-data; boundary=/);
     expect(seen[0]!.fields).toEqual({ size: 'full', format: 'png' });
     expect(seen[0]!.file).toMatchObject({ type: 'image/png', name: 'image.png' });
-    expect(seen[0]!.file!.bytes).toEqual(photo);
+    expectSameBytes(seen[0]!.file!.bytes, photo);
     expect(result).toMatchObject({ provider: 'removebg', model: 'removebg', costUsd: 0.2 });
     expect(result.metadata).toEqual({ size: 'full', creditsCharged: 1, foregroundType: 'person', resultWidth: 24, resultHeight: 24 });
     expect(result.images[0]!.bytes).toEqual(cutout);

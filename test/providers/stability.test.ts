@@ -5,6 +5,7 @@ import { createPixmux, PixmuxError, type PixmuxEvent } from 'pixmux';
 import { stability, type StabilityOptions } from '../../providers/stability/index.js';
 import { makePng, toBase64 } from '../helpers/images.js';
 import { hangUntilAborted, useMswServer } from '../helpers/msw.js';
+import { expectSameBytes } from '../helpers/bytes.js';
 import { expectValidRequestBody, specSkipReason } from '../helpers/openapi.js';
 import { failureCode } from '../helpers/errors.js';
 
@@ -172,7 +173,7 @@ describe('stability: removeBackground', () => {
     expect(seen[0]).toMatchObject({ url: `${BASE}/edit/remove-background`, accept: 'image/*', authorization: `Bearer ${KEY}` });
     expect(seen[0]!.fields).toEqual({ output_format: 'webp' });
     expect(seen[0]!.files.image).toMatchObject({ type: 'image/png', name: 'image.png', size: photo.byteLength });
-    expect(seen[0]!.files.image!.bytes).toEqual(photo);
+    expectSameBytes(seen[0]!.files.image!.bytes, photo);
     expect(result).toMatchObject({ provider: 'stability', model: 'remove-background', costUsd: 0.05 });
     expect(result.images[0]!.bytes).toEqual(cutout);
   });
