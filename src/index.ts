@@ -24,6 +24,7 @@ export type { PixmuxEvent, PixmuxEventType, EventListener, ErrorSummary } from '
 export type { Logger } from './logger.js';
 export type * from './types.js';
 export { DEFAULT_POLICY, type PolicyOptions, type PolicyOrder, type SpillOptions } from './policy/policy-options.js';
+export { waitAtRate } from './policy/expected-wait.js';
 export { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitOptions } from './circuit/circuit-breaker.js';
 export { memoryBudgetStore } from './budget/memory-store.js';
 export { redisBudgetStore, type RedisBudgetStoreOptions, type RedisEvalClient } from './budget/redis-store.js';

@@ -175,6 +175,12 @@ export interface Capacity {
    * also counts calls it has admitted that have not reached the provider yet: wait ≈ calls ahead ÷ throughput.
    */
   throughputPerSecond?: number;
+  /**
+   * Calls the provider has received and not yet answered, whatever their stage (the policy then counts as unseen
+   * only the calls it admitted beyond these; calls the provider is finishing are in neither `inFlight` nor `queued`).
+   * @default inFlight + queued
+   */
+  accepted?: number;
 }
 
 /** What a provider's `price` may use besides the request. */

@@ -22,6 +22,7 @@ import { assertColour } from './pipelines/compose.js';
 import { removeBackgroundPipeline } from './pipelines/remove-background.js';
 import { restoreFacePipeline } from './pipelines/restore-face.js';
 import type { Device } from './pool/protocol.js';
+import { createCallStages, type TrackedCall } from './pool/call-stages.js';
 import { createWorkerPool, type WorkerPool } from './pool/worker-pool.js';
 
 export type { LocalModelByPath, LocalModelChoice } from './model-choice.js';
@@ -146,6 +147,7 @@ export function local(options: LocalOptions = {}): Provider {
   const maxQueue = options.maxQueue ?? DEFAULTS.maxQueue;
   const maxBatch = options.maxBatch ?? DEFAULTS.maxBatch;
   let pool: WorkerPool | undefined;
+  const stages = createCallStages();
 
   function getPool(): WorkerPool {
     if (pool) return pool;
@@ -193,6 +195,15 @@ export function local(options: LocalOptions = {}): Provider {
   }
 
   async function removeBackground(request: NormalizedRemoveBackgroundRequest, context: ProviderContext): Promise<ProviderResult> {
+    const call = stages.enter();
+    try {
+      return await runRemoveBackground(request, context, call);
+    } finally {
+      call.leave();
+    }
+  }
+
+  async function runRemoveBackground(request: NormalizedRemoveBackgroundRequest, context: ProviderContext, call: TrackedCall): Promise<ProviderResult> {
     const { output = 'cutout', background } = callOptions(request, context);
     const sharp = await loadSharp(id);
     if (background) assertColour(sharp, background, id);
@@ -203,7 +214,7 @@ export function local(options: LocalOptions = {}): Provider {
       warn: context.warn,
       ensure: ensureOptions(context),
     });
-    const result = await removeBackgroundPipeline(sharp, getPool(), {
+    const result = await removeBackgroundPipeline(sharp, call.pool(getPool()), {
       bytes: request.image.bytes,
       modelPath: model.path,
       preset: model.preset,
@@ -218,6 +229,15 @@ export function local(options: LocalOptions = {}): Provider {
   }
 
   async function restoreFace(request: NormalizedRestoreFaceRequest, context: ProviderContext): Promise<ProviderResult> {
+    const call = stages.enter();
+    try {
+      return await runRestoreFace(request, context, call);
+    } finally {
+      call.leave();
+    }
+  }
+
+  async function runRestoreFace(request: NormalizedRestoreFaceRequest, context: ProviderContext, call: TrackedCall): Promise<ProviderResult> {
     const { blend = FACE_DEFAULTS.blend, maxFaces = FACE_DEFAULTS.maxFaces } = parseCallOptions(faceCallOptionsSchema, request.providerOptions, context) as LocalRestoreFaceOptions;
     const sharp = await loadSharp(id);
     const model = await chooseRestoreFaceModels({
@@ -228,7 +248,7 @@ export function local(options: LocalOptions = {}): Provider {
       warn: context.warn,
       ensure: ensureOptions(context),
     });
-    const result = await restoreFacePipeline(sharp, getPool(), {
+    const result = await restoreFacePipeline(sharp, call.pool(getPool()), {
       bytes: request.image.bytes,
       restorerPath: model.path,
       detectorPath: model.detectorPath,
@@ -258,7 +278,7 @@ export function local(options: LocalOptions = {}): Provider {
   }
 
   function capacity(): Capacity {
-    return pool?.capacity() ?? { inFlight: 0, queued: 0, limit: workers, expectedWaitMs: 0 };
+    return stages.capacity(pool, workers);
   }
 
   return defineProvider({

@@ -118,7 +118,7 @@ function spillReason(entry: ProviderEntry, call: CallState) {
   const id = entry.provider.id;
   const { maxWaitMs, maxQueue } = call.policy.spill;
   const state = `${load.inFlight} in flight, ${load.queued} queued`;
-  if (maxQueue !== undefined && load.inFlight >= load.limit && load.queued >= maxQueue) {
+  if (maxQueue !== undefined && load.inFlight + load.queued >= load.limit + maxQueue) {
     return { ...load, detail: `${id} is saturated: ${state}, at the spill.maxQueue cap of ${maxQueue}` };
   }
   const wait = load.expectedWaitMs;

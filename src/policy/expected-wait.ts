@@ -14,8 +14,8 @@ export interface Busyness {
 /**
  * How long a new call would wait before the provider starts it. The load is the larger of what the provider reports
  * and what this client has admitted (a burst is counted before it reaches the provider's queue). The rate comes from
- * the provider's own measure when it has one (`throughputPerSecond`, or its `expectedWaitMs` for what it has seen),
- * else from this client's measured service time at the provider's concurrency limit.
+ * the provider's own measure when it has one (`throughputPerSecond`, or its `expectedWaitMs` for what it has seen);
+ * for a provider without `capacity()`, from this client's measured service time at its concurrency limit.
  */
 export function busyness(entry: ProviderEntry, load: LoadTracker): Busyness | undefined {
   let capacity: Capacity;
@@ -26,21 +26,32 @@ export function busyness(entry: ProviderEntry, load: LoadTracker): Busyness | un
   }
   const id = entry.provider.id;
   const limit = Math.max(1, capacity.limit);
-  const total = Math.max(capacity.inFlight + capacity.queued, load.count(id));
-  const inFlight = Math.min(total, limit);
-  const queued = total - inFlight;
-  // Calls that must finish before a new one starts: everything queued, plus one slot's worth when all are busy.
-  const ahead = total >= limit ? total - limit + 1 : 0;
-  return { inFlight, queued, limit, expectedWaitMs: waitFor(ahead, capacity, limit, load.meanServiceMs(id)) };
+  const seen = capacity.inFlight + capacity.queued;
+  // Calls this client admitted that the provider has not received yet wait too (a burst before it arrives).
+  const unseen = Math.max(0, load.count(id) - (finite(capacity.accepted) ?? seen));
+  const inFlight = capacity.inFlight;
+  const queued = capacity.queued + unseen;
+  return { inFlight, queued, limit, expectedWaitMs: expectedWait(entry, capacity, inFlight, queued, limit, load) };
 }
 
-function waitFor(ahead: number, capacity: Capacity, limit: number, serviceMs: number | undefined): number | undefined {
-  const own = finite(capacity.expectedWaitMs);
+function expectedWait(entry: ProviderEntry, capacity: Capacity, inFlight: number, queued: number, limit: number, load: LoadTracker): number | undefined {
   const throughput = finite(capacity.throughputPerSecond);
-  if (throughput !== undefined && throughput > 0) return Math.max(own ?? 0, (ahead / throughput) * 1000);
+  const own = finite(capacity.expectedWaitMs);
+  if (throughput !== undefined && throughput > 0) return Math.max(own ?? 0, waitAtRate(inFlight, queued, limit, throughput));
   if (own !== undefined) return own;
-  if (serviceMs === undefined) return undefined;
-  return (ahead * serviceMs) / limit;
+  // The core's own service time is measured over its concurrency slots, so it only speaks for the capacity the
+  // core reports itself; a provider with its own `capacity()` (a worker pool) is judged by its own measures alone.
+  const serviceMs = entry.provider.capacity ? undefined : load.meanServiceMs(entry.provider.id);
+  return serviceMs === undefined || serviceMs <= 0 ? undefined : waitAtRate(inFlight, queued, limit, (1000 * limit) / serviceMs);
+}
+
+/**
+ * The wait of a new call at a measured rate: nothing while a slot is free; else everything queued before it, plus
+ * what is left of the calls running (half of each, on average). Also right for batching: `inFlight` counts requests.
+ */
+export function waitAtRate(inFlight: number, queued: number, limit: number, throughputPerSecond: number): number {
+  if (inFlight + queued < limit) return 0;
+  return ((queued + inFlight / 2) / throughputPerSecond) * 1000;
 }
 
 function finite(value: number | undefined): number | undefined {

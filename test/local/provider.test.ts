@@ -209,7 +209,7 @@ describe('local().removeBackground', () => {
     expect(provider.supports?.('restoreFace', {} as never)).toBe(true);
     expect(provider.supports?.('removeBackground', {} as never)).toBe(true);
     expect(provider.price?.('removeBackground', {} as never)).toBe(0);
-    expect(provider.capacity?.()).toEqual({ inFlight: 0, queued: 0, limit: 2, expectedWaitMs: 0 });
+    expect(provider.capacity?.()).toEqual({ inFlight: 0, queued: 0, limit: 2, accepted: 0 });
     await provider.dispose?.();
   });
 

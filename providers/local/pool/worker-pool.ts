@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { pixmuxError, type Capacity, type PixmuxError } from 'pixmux';
+import { pixmuxError, waitAtRate, type Capacity, type PixmuxError } from 'pixmux';
 import type { ResolvedPreset } from '../presets.js';
 import { createMovingAverage } from './moving-average.js';
 import type { Device, FacesResultMessage, RestoreFacesMessage, RunMessage, StageTimings, UsedDevice, WorkerReply } from './protocol.js';
@@ -77,6 +77,8 @@ interface Pending {
 interface Slot {
   id: number;
   worker: Worker;
+  /** Models this worker has run once: a session's first run (allocations, kernel selection) is no sample of its rate. */
+  warmed: Set<string>;
   batch: Pending[] | undefined;
   startedAt: number;
   dead: boolean;
@@ -130,7 +132,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const effectiveDevice = (): Device => (options.device === 'auto' && autoFallbackWarning ? 'cpu' : options.device);
 
   function spawn(): Slot {
-    const slot: Slot = { id: nextSlotId++, worker: new Worker(options.workerUrl), batch: undefined, startedAt: 0, dead: false };
+    const slot: Slot = { id: nextSlotId++, worker: new Worker(options.workerUrl), warmed: new Set(), batch: undefined, startedAt: 0, dead: false };
     slot.worker.unref();
     slot.worker.on('message', (reply: WorkerReply) => onReply(slot, reply));
     slot.worker.on('error', (error) => onDeath(slot, `the worker thread crashed: ${error.message}`));
@@ -159,7 +161,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     slot.worker.unref();
     if (reply.type === 'faces') {
       const { detectMs, alignMs, inferenceMs, pasteMs } = reply.timings;
-      itemTime.add(detectMs + alignMs + inferenceMs + pasteMs);
+      sample(slot, (batch[0]!.job as FacePoolJob).restorerPath, detectMs + alignMs + inferenceMs + pasteMs);
       usedDevice = reply.device;
       if (options.device === 'auto' && reply.device === 'cpu' && reply.deviceWarning) autoFallbackWarning = reply.deviceWarning;
       if (reply.device !== 'cpu') maxWorkers = Math.min(maxWorkers, options.gpuSize);
@@ -173,7 +175,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     } else if (reply.type === 'result') {
       // Stage times, not the round trip: they leave out a session's one-time load, which says nothing of the rate.
       const { preprocessMs, inferenceMs, postprocessMs } = reply.timings;
-      itemTime.add((preprocessMs + inferenceMs + postprocessMs) / batch.length);
+      sample(slot, (batch[0]!.job as PoolJob).modelPath, (preprocessMs + inferenceMs + postprocessMs) / batch.length);
       usedDevice = reply.device;
       if (options.device === 'auto' && reply.device === 'cpu' && reply.deviceWarning) autoFallbackWarning = reply.deviceWarning;
       const warning = options.device === 'auto' && reply.device === 'cpu' ? (reply.deviceWarning ?? autoFallbackWarning) : undefined;
@@ -195,6 +197,12 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     }
     retireExtraWorkers();
     dispatch();
+  }
+
+  /** Counts a request's worker time towards the rate, except the first run of a model on a worker (its warm-up). */
+  function sample(slot: Slot, model: string, ms: number): void {
+    if (slot.warmed.has(model)) itemTime.add(ms);
+    else slot.warmed.add(model);
   }
 
   function retireExtraWorkers(): void {
@@ -324,8 +332,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     const perItemMs = itemTime.get();
     if (!(perItemMs > 0)) return { inFlight, queued, limit: maxWorkers };
     const throughputPerSecond = (1000 * maxWorkers) / perItemMs;
-    const busy = inFlight + queued >= maxWorkers;
-    return { inFlight, queued, limit: maxWorkers, throughputPerSecond, expectedWaitMs: busy ? ((queued + 1) / throughputPerSecond) * 1000 : 0 };
+    return { inFlight, queued, limit: maxWorkers, throughputPerSecond, expectedWaitMs: waitAtRate(inFlight, queued, maxWorkers, throughputPerSecond) };
   }
 
   async function dispose(): Promise<void> {
