@@ -59,7 +59,7 @@ export interface PixmuxOptions {
   logger?: Partial<Logger>;
   /** fetch used to download input images and result URLs. @default globalThis.fetch */
   fetch?: typeof fetch;
-  /** Which provider runs a call: order, spill, what moves on, hedging. @default { order: 'tier', spill: { maxQueue: 8, maxWaitMs: 2000 }, fallbackOn: { contentPolicy: false } } */
+  /** Which provider runs a call: order, spill by expected wait, what moves on, hedging. @default { order: 'tier', spill: { maxWaitMs: 2000 }, fallbackOn: { contentPolicy: false } } */
   policy?: PolicyOptions;
   /** Per-provider circuit breakers, or `false` for none. @default { failureThreshold: 5, cooldownMs: 30000, credentialCooldownMs: 300000 } */
   circuit?: CircuitOptions | false;
