@@ -237,7 +237,8 @@ describe('ensureModel downloads', () => {
       routes['/m.onnx'] = { body: model.bytes }; // the second attempt gets a healthy server
       return response;
     };
-    const result = await ensureModel(spec, { ...FAST, cacheDir, stallTimeoutMs: 100, fetch: fetchOnce });
+    // 1 s without a byte is a stall; shorter, a busy machine could pause the healthy second download that long.
+    const result = await ensureModel(spec, { ...FAST, cacheDir, stallTimeoutMs: 1_000, fetch: fetchOnce });
     expect(await sameBytes(result.paths[0]!, model.bytes)).toBe(true);
     expect(srv.requests).toHaveLength(2);
   });

@@ -100,8 +100,10 @@ describe('acquireFileLock', () => {
   });
 
   it('keeps a long-held lock fresh, so a waiter with the same staleMs does not break it', async () => {
-    const holder = await acquireFileLock(lockPath, { staleMs: 120 });
-    const error = await rejection(acquireFileLock(lockPath, { staleMs: 120, signal: AbortSignal.timeout(500) }));
+    // Staleness is judged by the file's mtime against the real clock, so this cannot be faked: the margins are wide
+    // (refreshed every 500 ms, stale after 2 s unrefreshed, watched for 3 × that) so that a busy machine cannot fail it.
+    const holder = await acquireFileLock(lockPath, { staleMs: 2_000 });
+    const error = await rejection(acquireFileLock(lockPath, { staleMs: 2_000, signal: AbortSignal.timeout(6_000) }));
     expect(error.code).toBe('timeout');
     await holder.release();
     expect(existsSync(lockPath)).toBe(false);
