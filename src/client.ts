@@ -209,6 +209,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
           return hit;
         }
         for (let flight = cache.joinFlight(plan); flight; flight = cache.joinFlight(plan)) {
+          emit({ type: 'cache.joined', key: plan.flightKey });
           try {
             const shared = await raceSignal(flight, deadline.signal);
             emit({ type: 'cache.hit', key: plan.flightKey, provider: shared.provider });

@@ -35,6 +35,8 @@ export type PixmuxEvent =
   | (EventBase & { type: 'budget.overrun'; provider: string; reservedUsd: number; actualUsd: number })
   | (EventBase & { type: 'cache.hit'; key: string; provider: string })
   | (EventBase & { type: 'cache.stored'; key: string })
+  /** An identical call is running: this one waits for it instead of calling a provider. */
+  | (EventBase & { type: 'cache.joined'; key: string })
   | (EventBase & { type: 'call.finished'; ok: boolean; provider?: string; costUsd: number; durationMs: number; error?: ErrorSummary });
 
 export type PixmuxEventType = PixmuxEvent['type'];

@@ -85,10 +85,10 @@ describe('the cache serves only what the call asked for', () => {
       await gate;
       throw new Error('boom');
     } });
-    const { px } = clientWith([api.provider], { ...cacheOn(), retry: { retries: 0 } });
+    const { px, events } = clientWith([api.provider], { ...cacheOn(), retry: { retries: 0 } });
     const calls = Array.from({ length: 3 }, () => rejectionOf(px.removeBackground({ image: input })));
     const other = rejectionOf(px.removeBackground({ image: makePng(5, 5) }));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    while (events.filter((event) => event.type === 'cache.joined').length < 2 || api.state.calls < 2) await new Promise((resolve) => setTimeout(resolve, 1));
     release();
     const errors = await Promise.all(calls);
     await other;
@@ -101,12 +101,12 @@ describe('the cache serves only what the call asked for', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const api = stub('api', { answer: async () => (await gate, { images: [{ bytes: PNG }], costUsd: 0.01 }) });
-    const { px } = clientWith([api.provider], cacheOn());
+    const { px, events } = clientWith([api.provider], cacheOn());
     const leader = px.removeBackground({ image: input });
     const controller = new AbortController();
     const quitter = rejectionOf(px.removeBackground({ image: input, signal: controller.signal }));
     const patient = px.removeBackground({ image: input });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    while (events.filter((event) => event.type === 'cache.joined').length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
     controller.abort();
     expect((await quitter).code).toBe('aborted');
     release();
