@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPixmux, defineProvider, type BatchItem, type Pixmux, type PixmuxOptions, type RemoveBackgroundRequest } from 'pixmux';
+import { createPixmux, defineProvider, type BatchItem, type Pixmux, type PixmuxOptions, type Provider, type RemoveBackgroundRequest } from 'pixmux';
 import { local } from '../../providers/local/index.js';
 import { makePng } from '../helpers/images.js';
 import { missingFixtures } from '../helpers/shared.js';
@@ -36,8 +36,11 @@ describe.skipIf(MISSING)('local removeBackground under load (PP-HumanSeg, ../sha
     const onDevice = local({ workerUrl, workers: 1, device: 'cpu', models: { removeBackground: { path: PPHUMANSEG, preset: 'pphumanseg' } } });
     const px = createPixmux({ providers: withCheap ? [onDevice, cheapApi()] : [onDevice], ...(policy ? { policy } : {}) });
     clients.push(px);
+    locals.set(px, onDevice);
     return px;
   }
+  const locals = new Map<Pixmux, Provider>();
+  const localOf = (px: Pixmux) => locals.get(px)!;
 
   async function run(px: Pixmux, count: number, concurrency: number) {
     const requests = Array.from({ length: count }, (): RemoveBackgroundRequest => ({ image: PHOTO }));
@@ -56,12 +59,18 @@ describe.skipIf(MISSING)('local removeBackground under load (PP-HumanSeg, ../sha
     expect(indexes.size).toBe(300);
   }, 240_000);
 
-  it('40 items at concurrency 16 with a cheap API behind local: none spilled (the expected wait stays under 2 s)', async () => {
-    const { items, failed, spilled } = await run(client(true), 40, 16);
-    console.info(`[load] local + cheap, 40 @ 16: ${items.length - spilled.length - failed.length} local, ${spilled.length} spilled, ${failed.length} failed`);
+  it('40 items at concurrency 16 with a cheap API behind local: none spilled while the expected wait stays under 2 s', async () => {
+    const px = client(true);
+    const { items, failed, spilled } = await run(px, 40, 16);
+    const perRequestMs = 1000 / (localOf(px).capacity!().throughputPerSecond ?? Number.POSITIVE_INFINITY);
+    console.info(`[load] local + cheap, 40 @ 16: ${items.length - spilled.length - failed.length} local, ${spilled.length} spilled, ${failed.length} failed; ${perRequestMs.toFixed(0)} ms per request`);
     expect(failed).toEqual([]);
-    expect(spilled).toEqual([]);
     expect(items).toHaveLength(40);
+    // At most 15 requests are ahead of any call: at the ~50 ms a request this model takes on two cores that is
+    // under a second, so nothing spills. A machine so loaded that 15 requests take over 2 s spills, rightly, but
+    // only calls whose expected wait said so.
+    for (const item of spilled) expect(item.ok && item.result.attempts[0]!.expectedWaitMs).toBeGreaterThan(2_000);
+    if (perRequestMs * 15 < 1_600) expect(spilled).toEqual([]);
   }, 120_000);
 
   it('200 items at concurrency 100 with spill.maxWaitMs 100: some spilled with their expected wait, none failed', async () => {
