@@ -36,6 +36,7 @@ import { resolvePolicy, validatePolicy, type PolicyOptions } from './policy/poli
 import { PixmuxError } from './errors/pixmux-error.js';
 import type { PixmuxImage } from './image/pixmux-image.js';
 import { runBatch, type BatchItem, type BatchOptions } from './batch.js';
+import { collectStatus, type PixmuxStatus } from './status.js';
 
 /** The request type of each operation, for `batch`. */
 export interface BatchRequests {
@@ -98,6 +99,14 @@ export interface Pixmux {
    * }
    */
   batch<Op extends Operation>(operation: Op, requests: Iterable<BatchRequests[Op]> | AsyncIterable<BatchRequests[Op]>, options?: BatchOptions): AsyncGenerator<BatchItem<BatchRequests[Op]>, void, undefined>;
+  /**
+   * What the client knows of itself now: spend per budget period (from its store, so a shared Redis shows the
+   * fleet's), each provider's circuit with the failure that opened it, and each provider's load and expected wait.
+   * @example
+   * const { budget, providers } = await px.status();
+   * for (const p of providers) if (p.circuit.state === 'open') alert(`${p.id}: ${p.circuit.lastFailure?.code}`);
+   */
+  status(): Promise<PixmuxStatus>;
   /** The configured provider ids, in order. */
   readonly providers: string[];
   /** Releases every provider's resources (worker threads, sockets). */
@@ -150,6 +159,11 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
   const cache = store ? new ResultCache(store, logger) : undefined;
   const load = new LoadTracker();
 
+  /** `providerOptions` keys that name no configured provider: a misspelt id would otherwise be dropped silently. */
+  function strayOptionKeys(providerOptions: Record<string, unknown>): string[] {
+    return Object.keys(providerOptions).filter((key) => !entries.has(key));
+  }
+
   /** The providers a call may be served from, in its order: those it names (or all) that implement the operation. */
   function cacheCandidates(operation: Operation, selection: readonly string[] | undefined) {
     return selectEntries(entries, selection)
@@ -196,7 +210,9 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
         if (key) emit({ type: 'cache.stored', key });
         return result;
       };
-      const result = cache && plan ? await fromCacheOr(cache, plan, run) : await run();
+      const served = cache && plan ? await fromCacheOr(cache, plan, run) : await run();
+      const strays = strayOptionKeys(state.providerOptions);
+      const result = strays.length === 0 ? served : { ...served, warnings: [...served.warnings, `providerOptions: ${strays.map((key) => JSON.stringify(key)).join(', ')} name${strays.length === 1 ? 's' : ''} no configured provider (configured: ${[...entries.keys()].join(', ')}); ignored`] };
       const totalMs = Date.now() - startedAt;
       emit({ type: 'call.finished', ok: true, provider: result.provider, costUsd: result.costUsd, durationMs: totalMs });
       return { ...result, timings: { totalMs } };
@@ -237,6 +253,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
 
   const client: Pixmux = {
     providers: [...entries.keys()],
+    status: () => collectStatus(entries, circuit, budget, load),
     batch(operation, requests, batchOptions) {
       if (!['generate', 'removeBackground', 'restoreFace'].includes(operation)) {
         throw pixmuxError('invalid_request', `batch: unknown operation ${JSON.stringify(operation)}`);

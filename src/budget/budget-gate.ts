@@ -2,7 +2,7 @@ import { pixmuxError } from '../errors/create-error.js';
 import type { Operation } from '../types.js';
 import { memoryBudgetStore } from './memory-store.js';
 import { fromMicros, toMicros, type BudgetLimit, type BudgetOptions, type BudgetStore, type BudgetWindow } from './types.js';
-import { windowFor } from './windows.js';
+import { bounds, windowFor } from './windows.js';
 
 /** Money reserved for one attempt, to be settled to what it billed. */
 export interface Reservation {
@@ -46,6 +46,20 @@ export interface BudgetGate {
    * overrun; synchronous, so the caller can report before the store answers.
    */
   assess(provider: string, operation: Operation, reservation: Reservation, estimateUsd: number, actualUsd: number, accountable: boolean): Settlement;
+  /** Spend (billed and reserved) in each limit's current window, from the store. */
+  status(): Promise<BudgetStatus[]>;
+}
+
+/** One period limit as `px.status()` reports it. */
+export interface BudgetStatus {
+  per: BudgetLimit['per'];
+  limitUsd: number;
+  /** Billed plus reserved for calls in flight, in the current window. */
+  spentUsd: number;
+  /** The window's key, e.g. `day:2026-11-30T00:00:00.000Z`. */
+  window: string;
+  /** When the window ends and spend starts from 0 (ms since the epoch). */
+  resetsAt: number;
 }
 
 const PERIODS = ['minute', 'hour', 'day', 'month'];
@@ -83,6 +97,15 @@ export function createBudgetGate(options: BudgetOptions | undefined, now: () => 
       const delta = usableBill(actualUsd) ? toMicros(actualUsd) - reservation.micros : 0;
       if (reservation.windows.length === 0 || delta === 0) return;
       await store.adjust(reservation.windows, delta);
+    },
+    async status() {
+      const time = now();
+      return Promise.all(
+        limits.map(async (limit) => {
+          const window = windowFor(limit, time);
+          return { per: limit.per, limitUsd: limit.usd, spentUsd: fromMicros(await store.spent(window)), window: window.key, resetsAt: bounds(limit.per, time).end };
+        }),
+      );
     },
     assess(provider, operation, reservation, estimateUsd, actualUsd, accountable) {
       if (!usableBill(actualUsd)) return { countedUsd: fromMicros(reservation.micros), overrun: false, invalidBill: true };

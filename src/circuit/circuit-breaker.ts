@@ -38,6 +38,17 @@ interface ProviderCircuit {
   probing: boolean;
 }
 
+/** One provider's circuit as `px.status()` reports it. */
+export interface CircuitSnapshot {
+  state: 'closed' | 'open' | 'half_open';
+  /** Consecutive failures counted. */
+  failures: number;
+  /** The last failure counted; while open, the one that opened it. */
+  lastFailure?: OpeningFailure;
+  /** While open: milliseconds until one probe call is let through. */
+  retryInMs?: number;
+}
+
 export type CircuitPass = { pass: true; probe: boolean } | { pass: false; retryInMs: number; openedBy: OpeningFailure | undefined };
 
 type Emit = (event: EventInput) => void;
@@ -104,6 +115,19 @@ export class CircuitBreaker {
     const cooldownMs = credentials ? this.options.credentialCooldownMs : this.options.cooldownMs;
     circuit.openUntil = this.now() + cooldownMs;
     emit({ type: 'circuit.opened', provider, cooldownMs, failures: circuit.failures, code });
+  }
+
+  /** The circuit's state with its reason, for `px.status()`. */
+  snapshot(provider: string): CircuitSnapshot {
+    const circuit = this.circuits.get(provider);
+    const state = this.state(provider);
+    if (!circuit) return { state, failures: 0 };
+    return {
+      state,
+      failures: circuit.failures,
+      ...(circuit.lastFailure ? { lastFailure: { ...circuit.lastFailure } } : {}),
+      ...(state === 'open' ? { retryInMs: circuit.openUntil - this.now() } : {}),
+    };
   }
 
   /** `closed`, `open` (cooling down) or `half_open` (cooldown over: the next call probes). */
