@@ -268,6 +268,15 @@ export interface PixmuxResult {
   warnings: string[];
   attempts: Attempt[];
   timings: { totalMs: number };
-  /** Extra facts from the provider (the local provider reports `device`). */
-  metadata: Record<string, unknown>;
+  /** Extra facts from the provider (the local provider reports `device` and `timings`). */
+  metadata: ResultMetadata;
+}
+
+/** Facts a provider reports with its result: the known ones typed, any other allowed. */
+export interface ResultMetadata {
+  /** Where a local model ran. */
+  device?: 'cuda' | 'cpu' | 'webgpu';
+  /** Per-stage milliseconds, where the provider measures them. */
+  timings?: Record<string, number>;
+  [key: string]: unknown;
 }

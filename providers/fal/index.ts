@@ -34,6 +34,9 @@ export const FAL_QUEUE_URL = 'https://queue.fal.run';
 /** Polling settings for queued requests. */
 export type FalPolling = PollSettings;
 
+/** Per-call options, passed as `providerOptions: { fal: { … } }`: fields merged into the model's input as they are. */
+export type FalProviderOptions = Record<string, unknown>;
+
 export interface FalOptions extends CommonProviderOptions {
   /** @default 'fal' */
   id?: string;

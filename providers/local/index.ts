@@ -34,7 +34,7 @@ export { PRESETS } from './presets.js';
 export type { Device } from './pool/protocol.js';
 /** The model manifest and downloader, for fetching models ahead of time (a Docker build, a warm-up step). */
 export { MODELS, DEFAULT_MODELS, ensureModel, resolveCacheDir } from './models/index.js';
-export type { ModelSpec, ModelFile, EnsureOptions, DownloadProgress } from './models/index.js';
+export type { ModelSpec, ModelFile, ModelId, EnsureOptions, DownloadProgress } from './models/index.js';
 
 export interface LocalOptions {
   /** @default 'local' */

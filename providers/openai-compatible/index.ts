@@ -42,6 +42,9 @@ export interface OpenAICompatibleOptions extends CommonProviderOptions {
 
 const DEFAULT_PRICES: Record<string, Price> = { default: { perImage: 0, source: 'self-hosted: set `prices` to your cost per image' } };
 
+/** Per-call options, passed as `providerOptions: { '<id>': { … } }`: fields merged into the request body as they are (`quality`, `style`, …). */
+export type OpenAICompatibleProviderOptions = Record<string, unknown>;
+
 /**
  * Any server that speaks OpenAI's `POST /images/generations`: a team's own GPU box, LocalAI, a gateway.
  *

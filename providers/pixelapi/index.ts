@@ -34,6 +34,9 @@ export const PIXELAPI_USER_AGENT = 'pixmux (+https://www.npmjs.com/package/pixmu
 /** Polling settings for jobs. */
 export type PixelApiPolling = Omit<PollSettings, 'cancelTimeoutMs'>;
 
+/** Per-call options, passed as `providerOptions: { pixelapi: { … } }`: fields merged into the job's body as they are. */
+export type PixelApiProviderOptions = Record<string, unknown>;
+
 export interface PixelApiOptions extends CommonProviderOptions {
   /** @default 'pixelapi' */
   id?: string;

@@ -37,6 +37,9 @@ export const REPLICATE_BASE_URL = 'https://api.replicate.com/v1';
 /** Polling settings for predictions that outlive `Prefer: wait`. */
 export type ReplicatePolling = PollSettings;
 
+/** Per-call options, passed as `providerOptions: { replicate: { … } }`: fields merged into the model's `input` as they are. */
+export type ReplicateProviderOptions = Record<string, unknown>;
+
 export interface ReplicateOptions extends CommonProviderOptions {
   /** @default 'replicate' */
   id?: string;

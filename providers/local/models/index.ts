@@ -1,7 +1,7 @@
 // The local backend's model store: the manifest of known models, the cache folder, and the downloader.
 // Node-only; imported by providers/local, never by src/.
 export type { ModelFile, ModelSpec, ModelOperation, DownloadProgress, EnsureOptions, EnsuredModel } from './types.js';
-export { MODELS, DEFAULT_MODELS } from './manifest.js';
+export { MODELS, DEFAULT_MODELS, type ModelId } from './manifest.js';
 export { resolveModel, licenseWarning, type ResolvedModel } from './resolve-model.js';
 export { resolveCacheDir, modelDir, modelFilePath, isOfflineByEnv } from './cache-dir.js';
 export { ensureModel } from './ensure-model.js';

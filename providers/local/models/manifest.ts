@@ -1,5 +1,23 @@
 import type { ModelSpec } from './types.js';
 
+/** Every model id in the manifest. */
+export type ModelId =
+  | 'birefnet-general-lite'
+  | 'birefnet-general'
+  | 'birefnet-portrait'
+  | 'isnet-general-use'
+  | 'u2net'
+  | 'u2netp'
+  | 'u2net-human-seg'
+  | 'modnet'
+  | 'sinet-portrait'
+  | 'pphumanseg-lite-portrait'
+  | 'bria-rmbg-2.0'
+  | 'gfpgan-1.4'
+  | 'restoreformer-plus-plus'
+  | 'codeformer'
+  | 'yunet-2023mar';
+
 // Facts below come from the research report (shared/reference/local-models.md, cited as §n) and the
 // fixture notes (shared/fixtures/models/SOURCES.md). "[3rd-party]" marks a hash or size published by
 // another project than the model's publisher: the downloader checks it on first download either way.
@@ -13,7 +31,7 @@ const LIBFACEDETECTION_COMMIT = '0047ac24afb1a50a0c6105001c89d1b5b805dbf1';
 const REMBG_SOURCE = 'URL and md5: rembg sessions (danielgatis/rembg, its own pins); sha256 and size [3rd-party]; local-models.md §0, §1.2';
 const FACEFUSION_SOURCE = 'URLs: facefusion choices.py download sets (GitHub + Hugging Face mirror); sha256 [3rd-party, facefusion only]; local-models.md §0, §2.4, §2.6';
 
-const ALL_MODELS: ModelSpec[] = [
+const ALL_MODELS: Array<ModelSpec & { id: ModelId }> = [
   {
     id: 'birefnet-general-lite',
     operation: 'removeBackground',
@@ -291,7 +309,8 @@ const ALL_MODELS: ModelSpec[] = [
 ];
 
 /** Every model the local backend knows, by id. */
-export const MODELS: Record<string, ModelSpec> = Object.fromEntries(ALL_MODELS.map((spec) => [spec.id, spec]));
+/** The manifest by id: `MODELS['birefnet-general-lite']` is typed as present; any other string may be undefined. */
+export const MODELS = Object.fromEntries(ALL_MODELS.map((spec) => [spec.id, spec])) as { readonly [Id in ModelId]: ModelSpec } & { readonly [id: string]: ModelSpec | undefined };
 
 /**
  * The model used per operation when the caller names none. Permissively licensed models only

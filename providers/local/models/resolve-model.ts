@@ -13,7 +13,7 @@ export interface ResolvedModel {
  * Unknown ids and ids for another operation are `invalid_request`; a non-commercial model is allowed
  * only when named, and comes with a warning.
  */
-export function resolveModel(operation: ModelOperation, id?: string, models: Record<string, ModelSpec> = MODELS): ResolvedModel {
+export function resolveModel(operation: ModelOperation, id?: string, models: Readonly<Record<string, ModelSpec | undefined>> = MODELS): ResolvedModel {
   const chosen = id ?? DEFAULT_MODELS[operation];
   if (!chosen) throw pixmuxError('unsupported', `local: no default model for ${operation}; name one of: ${idsFor(operation, models) || '(none known)'}`, { provider: 'local' });
   const spec = Object.hasOwn(models, chosen) ? models[chosen] : undefined;
@@ -36,9 +36,9 @@ export function licenseWarning(spec: ModelSpec): string | undefined {
   return `local: model "${spec.id}" is licensed ${spec.license} and is not cleared for commercial use${spec.notes ? ` (${spec.notes})` : ''}`;
 }
 
-function idsFor(operation: ModelOperation, models: Record<string, ModelSpec>): string {
+function idsFor(operation: ModelOperation, models: Readonly<Record<string, ModelSpec | undefined>>): string {
   return Object.values(models)
-    .filter((spec) => spec.operation === operation && spec.role === undefined)
+    .filter((spec): spec is ModelSpec => spec !== undefined && spec.operation === operation && spec.role === undefined)
     .map((spec) => spec.id)
     .join(', ');
 }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PixmuxError } from 'pixmux';
-import { DEFAULT_MODELS, licenseWarning, MODELS, resolveModel } from '../../../providers/local/models/index.js';
+import { DEFAULT_MODELS, licenseWarning, MODELS, resolveModel, type ModelSpec } from '../../../providers/local/models/index.js';
 import { validateModelSpec } from '../../../providers/local/models/validate-spec.js';
 import { missingFixtures, SHARED_MODELS } from '../../helpers/shared.js';
 
@@ -20,7 +20,7 @@ function thrown(run: () => unknown): PixmuxError {
 }
 
 describe('manifest', () => {
-  const specs = Object.entries(MODELS);
+  const specs = Object.entries(MODELS) as Array<[string, ModelSpec]>;
 
   it('has the models the local backend promises', () => {
     for (const id of ['birefnet-general-lite', 'birefnet-general', 'isnet-general-use', 'u2netp', 'u2net', 'modnet', 'bria-rmbg-2.0', 'gfpgan-1.4', 'yunet-2023mar']) {
@@ -54,7 +54,7 @@ describe('manifest', () => {
 
   it.skipIf(missingFixtures(FIXTURE_MODELS))('matches the real bytes of the small models in the shared fixtures (skipped: no fixtures folder)', () => {
     let checked = 0;
-    for (const spec of Object.values(MODELS)) {
+    for (const [, spec] of specs) {
       for (const file of spec.files) {
         const fixture = path.join(FIXTURE_MODELS, file.name);
         if (!existsSync(fixture)) continue;
