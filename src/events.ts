@@ -1,6 +1,6 @@
 import type { PixmuxErrorCode } from './errors/codes.js';
 import { redactDeep } from './errors/redact.js';
-import type { Operation, SkipReason } from './types.js';
+import type { Operation, ProviderReport, SkipReason } from './types.js';
 
 interface EventBase {
   /** Identifies one call across its events. */
@@ -35,6 +35,7 @@ export type PixmuxEvent =
   | (EventBase & { type: 'budget.overrun'; provider: string; reservedUsd: number; actualUsd: number })
   | (EventBase & { type: 'cache.hit'; key: string; provider: string })
   | (EventBase & { type: 'cache.stored'; key: string })
+  | (EventBase & ProviderReport & { provider: string })
   /** An identical call is running: this one waits for it instead of calling a provider. */
   | (EventBase & { type: 'cache.joined'; key: string })
   | (EventBase & { type: 'call.finished'; ok: boolean; provider?: string; costUsd: number; durationMs: number; error?: ErrorSummary });

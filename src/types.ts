@@ -153,6 +153,8 @@ export interface ProviderContext {
   download(url: string): Promise<ProviderImage>;
   /** Records a warning on the result. */
   warn(message: string): void;
+  /** Reports progress the caller can see through `onEvent` (model downloads). */
+  report(event: ProviderReport): void;
   logger: Logger;
   /** 1 for the first try, 2 for the first retry, and so on. */
   attempt: number;
@@ -280,3 +282,17 @@ export interface ResultMetadata {
   timings?: Record<string, number>;
   [key: string]: unknown;
 }
+
+/** What a provider can report through `ProviderContext.report`; the core adds the provider id and the call's fields. */
+export type ProviderReport = {
+  type: 'model.download';
+  /** The model id. */
+  model: string;
+  /** The file being fetched. */
+  file: string;
+  receivedBytes: number;
+  /** 0 when unknown. */
+  totalBytes: number;
+  /** Average since this file's download started (resumed bytes excluded). */
+  bytesPerSecond: number;
+};

@@ -189,8 +189,22 @@ export function local(options: LocalOptions = {}): Provider {
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.offline !== undefined ? { offline: options.offline } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      onProgress: downloadReporter(context),
       signal: context.signal,
+    };
+  }
+
+  /** Model download progress to `onProgress` and, as `model.download` events, to the client's `onEvent`. */
+  function downloadReporter(context: ProviderContext): (progress: DownloadProgress) => void {
+    const started = new Map<string, { at: number; bytes: number }>();
+    return (progress) => {
+      options.onProgress?.(progress);
+      const key = `${progress.model}/${progress.file}`;
+      const start = started.get(key) ?? { at: performance.now(), bytes: progress.receivedBytes };
+      started.set(key, start);
+      const seconds = (performance.now() - start.at) / 1000;
+      const bytesPerSecond = seconds > 0 ? Math.round((progress.receivedBytes - start.bytes) / seconds) : 0;
+      context.report({ type: 'model.download', ...progress, bytesPerSecond });
     };
   }
 

@@ -155,6 +155,7 @@ function createContext(entry: ProviderEntry, call: CallState, attempt: number, w
       return { bytes, ...(contentType ? { mediaType: contentType } : {}) };
     },
     warn: (message) => warnings.push(message),
+    report: (event) => call.emit({ ...event, provider: id }),
     logger: call.logger,
     attempt,
   };
