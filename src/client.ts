@@ -37,6 +37,7 @@ import { PixmuxError } from './errors/pixmux-error.js';
 import type { PixmuxImage } from './image/pixmux-image.js';
 import { runBatch, type BatchItem, type BatchOptions } from './batch.js';
 import { collectStatus, type PixmuxStatus } from './status.js';
+import { createTelemetry, type TelemetryOptions } from './telemetry/otel.js';
 
 /** The request type of each operation, for `batch`. */
 export interface BatchRequests {
@@ -68,6 +69,13 @@ export interface PixmuxOptions {
   budget?: BudgetOptions;
   /** The result cache: `{ memory: { maxEntries } }`, `{ dir }`, `{ store }`, a store, or `false`. @default false */
   cache?: CacheOptions | CacheStore;
+  /**
+   * OpenTelemetry: a span per call and per attempt (operation, provider, model, tier, outcome code, cost; skips,
+   * spills, fallbacks and retries as span events) and metrics (`pixmux.calls`, `pixmux.cost`, `pixmux.call.duration`,
+   * `pixmux.attempt.duration`). Needs `@opentelemetry/api` installed (an optional peer, loaded only when this is on).
+   * @default false
+   */
+  telemetry?: boolean | TelemetryOptions;
 }
 
 export interface Pixmux {
@@ -122,6 +130,18 @@ function peek<K extends keyof CallOptions>(raw: CallOptions, key: K): unknown {
   }
 }
 
+/** Both listeners, the user's first; each one's failure stays its own. */
+function bothListeners(first: EventListener | undefined, second: EventListener): EventListener {
+  if (!first) return second;
+  return (event) => {
+    try {
+      first(event);
+    } finally {
+      second(event);
+    }
+  };
+}
+
 /** A typed failure that is not just the echo of the call's own abort. */
 function isTyped(thrown: unknown): boolean {
   return PixmuxError.isInstance(thrown) && thrown.code !== 'provider_error';
@@ -158,6 +178,8 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
   const store = resolveCache(options.cache);
   const cache = store ? new ResultCache(store, logger) : undefined;
   const load = new LoadTracker();
+  const telemetry = options.telemetry ? createTelemetry(options.telemetry === true ? {} : options.telemetry, (id) => entries.get(id)?.provider.tier, logger) : undefined;
+  const listener = telemetry ? bothListeners(options.onEvent, telemetry.onEvent) : options.onEvent;
 
   /** `providerOptions` keys that name no configured provider: a misspelt id would otherwise be dropped silently. */
   function strayOptionKeys(providerOptions: Record<string, unknown>): string[] {
@@ -173,7 +195,8 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
 
   async function call(operation: Operation, raw: CallOptions, normalize: (signal: AbortSignal) => Promise<NormalizedRequest>): Promise<PixmuxResult> {
     const callId = `px_${Date.now().toString(36)}_${(callCounter++).toString(36)}`;
-    const emit = emitter(options.onEvent, callId, operation);
+    if (telemetry) await telemetry.ready;
+    const emit = emitter(listener, callId, operation);
     const startedAt = Date.now();
     // Read before validation, so read defensively: validation reports what is wrong with them.
     const deadline = createDeadline(peek(raw, 'timeoutMs'), peek(raw, 'signal'), defaultTimeoutMs);
@@ -214,7 +237,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       const strays = strayOptionKeys(state.providerOptions);
       const result = strays.length === 0 ? served : { ...served, warnings: [...served.warnings, `providerOptions: ${strays.map((key) => JSON.stringify(key)).join(', ')} name${strays.length === 1 ? 's' : ''} no configured provider (configured: ${[...entries.keys()].join(', ')}); ignored`] };
       const totalMs = Date.now() - startedAt;
-      emit({ type: 'call.finished', ok: true, provider: result.provider, costUsd: result.costUsd, durationMs: totalMs });
+      emit({ type: 'call.finished', ok: true, provider: result.provider, ...(result.model ? { model: result.model } : {}), ...(result.cached ? { cached: true } : {}), costUsd: result.costUsd, durationMs: totalMs });
       return { ...result, timings: { totalMs } };
 
       /** A stored result, else the identical call already running, else this call runs and others may join it. */

@@ -38,7 +38,7 @@ export type PixmuxEvent =
   | (EventBase & ProviderReport & { provider: string })
   /** An identical call is running: this one waits for it instead of calling a provider. */
   | (EventBase & { type: 'cache.joined'; key: string })
-  | (EventBase & { type: 'call.finished'; ok: boolean; provider?: string; costUsd: number; durationMs: number; error?: ErrorSummary });
+  | (EventBase & { type: 'call.finished'; ok: boolean; provider?: string; model?: string; cached?: boolean; costUsd: number; durationMs: number; error?: ErrorSummary });
 
 export type PixmuxEventType = PixmuxEvent['type'];
 
