@@ -120,7 +120,7 @@ describe('circuit breaker and the caller', () => {
     const calls = callers.map((caller) => px.generate({ prompt: 'x', signal: caller.signal }).catch((error: unknown) => error as PixmuxError));
     while (slow.state.calls < 10) await new Promise((resolve) => setImmediate(resolve));
     for (const caller of callers) caller.abort();
-    expect((await Promise.all(calls)).map((error) => error.code)).toEqual(Array(10).fill('aborted'));
+    expect((await Promise.all(calls)).map((outcome) => (outcome as PixmuxError).code)).toEqual(Array(10).fill('aborted'));
     expect(backup.state.calls).toBe(0);
 
     hang = false;
