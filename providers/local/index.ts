@@ -208,16 +208,19 @@ export function local(options: LocalOptions = {}): Provider {
     };
   }
 
-  async function removeBackground(request: NormalizedRemoveBackgroundRequest, context: ProviderContext): Promise<ProviderResult> {
-    const call = stages.enter();
-    try {
-      return await runRemoveBackground(request, context, call);
-    } finally {
-      call.leave();
-    }
+  /** Runs an operation as one tracked call, so capacity() knows its stage until it returns. */
+  function tracked<Request>(operation: (request: Request, context: ProviderContext, call: TrackedCall) => Promise<ProviderResult>) {
+    return async (request: Request, context: ProviderContext): Promise<ProviderResult> => {
+      const call = stages.enter();
+      try {
+        return await operation(request, context, call);
+      } finally {
+        call.leave();
+      }
+    };
   }
 
-  async function runRemoveBackground(request: NormalizedRemoveBackgroundRequest, context: ProviderContext, call: TrackedCall): Promise<ProviderResult> {
+  async function removeBackground(request: NormalizedRemoveBackgroundRequest, context: ProviderContext, call: TrackedCall): Promise<ProviderResult> {
     const { output = 'cutout', background } = callOptions(request, context);
     const sharp = await loadSharp(id);
     if (background) assertColour(sharp, background, id);
@@ -242,16 +245,7 @@ export function local(options: LocalOptions = {}): Provider {
     return toResult(result, model.id, request.format, context);
   }
 
-  async function restoreFace(request: NormalizedRestoreFaceRequest, context: ProviderContext): Promise<ProviderResult> {
-    const call = stages.enter();
-    try {
-      return await runRestoreFace(request, context, call);
-    } finally {
-      call.leave();
-    }
-  }
-
-  async function runRestoreFace(request: NormalizedRestoreFaceRequest, context: ProviderContext, call: TrackedCall): Promise<ProviderResult> {
+  async function restoreFace(request: NormalizedRestoreFaceRequest, context: ProviderContext, call: TrackedCall): Promise<ProviderResult> {
     const { blend = FACE_DEFAULTS.blend, maxFaces = FACE_DEFAULTS.maxFaces } = parseCallOptions(faceCallOptionsSchema, request.providerOptions, context) as LocalRestoreFaceOptions;
     const sharp = await loadSharp(id);
     const model = await chooseRestoreFaceModels({
@@ -302,7 +296,7 @@ export function local(options: LocalOptions = {}): Provider {
     maxConcurrency: workers * maxBatch + maxQueue,
     // The models decide the output (where they run does not, beyond rounding).
     identity: { models: options.models ?? 'defaults' },
-    operations: { removeBackground, restoreFace },
+    operations: { removeBackground: tracked(removeBackground), restoreFace: tracked(restoreFace) },
     supports: (operation: Operation) =>
       operation === 'removeBackground' || operation === 'restoreFace' ? true : `${id}: ${operation} does not run locally yet; use a hosted provider for it`,
     price: () => 0,

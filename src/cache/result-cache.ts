@@ -121,29 +121,21 @@ export class ResultCache {
       this.logger.warn('cache returned a malformed entry; ignoring it');
       return undefined;
     }
-    return {
-      images: entry.images.map((image) => new PixmuxImage(image.bytes.slice(), image.mediaType, image.width, image.height)),
-      provider: entry.provider,
-      model: entry.model,
-      costUsd: 0,
-      cached: true,
-      warnings: [...entry.warnings],
-      attempts: [],
-      metadata: { ...entry.metadata },
-    };
+    return shareResult(entry);
   }
 }
 
-/** A joined call's result: its own bytes, nothing billed to it, no attempts of its own. */
-function shareResult(result: CachedResult): CachedResult {
+/** A result served without calling a provider (a hit, or a joined call): its own copy of the bytes, nothing billed, no attempts. */
+function shareResult(source: Pick<CachedResult, 'provider' | 'model' | 'warnings' | 'metadata'> & { images: ReadonlyArray<{ bytes: Uint8Array; mediaType: string; width: number; height: number }> }): CachedResult {
   return {
-    ...result,
-    images: result.images.map((image) => new PixmuxImage(image.bytes.slice(), image.mediaType, image.width, image.height)),
+    images: source.images.map((image) => new PixmuxImage(image.bytes.slice(), image.mediaType, image.width, image.height)),
+    provider: source.provider,
+    model: source.model,
     costUsd: 0,
     cached: true,
-    warnings: [...result.warnings],
+    warnings: [...source.warnings],
     attempts: [],
-    metadata: { ...result.metadata },
+    metadata: { ...source.metadata },
   };
 }
 
