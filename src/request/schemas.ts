@@ -1,5 +1,5 @@
-import { policySchema } from '../policy/policy-options.js';
 import type { PolicyOptions } from '../policy/policy-types.js';
+import { policySchema } from './policy.js';
 import type { Issue, SafeParseResult, Schema } from './validate.js';
 
 /**
@@ -181,7 +181,7 @@ const callOptions: Record<string, FieldCheck> = {
     return undefined;
   },
   maxCostUsd: numberField({ min: [0, 'must be 0 or more'] }),
-  // The policy's rules live with the policy (src/policy/policy-options.ts); its issues are reported under `policy.`.
+  // The policy's own rules (./policy.ts); its issues are reported under `policy.`.
   policy: (value, key, issues) => {
     const parsed = policySchema.safeParse(value);
     if (parsed.success) return parsed.data;
