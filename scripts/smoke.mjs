@@ -109,6 +109,45 @@ ${calls('CJS require')}
 `;
 }
 
+/**
+ * The shipped types as a strict consumer compiles them: skipLibCheck off, exactOptionalPropertyTypes and
+ * noUncheckedIndexedAccess on, every subpath imported, in an ES module and a CommonJS file (both type conditions).
+ */
+function typecheckConsumer(app, subpaths) {
+  const names = subpaths.map((subpath, index) => [`p${index}`, `pixmux/${subpath.slice(2)}`]);
+  const body = `
+const px = createPixmux({ providers: [openaiCompatible({ baseURL: 'http://127.0.0.1:9/v1', model: 'm' }), local({ device: 'cpu' })], telemetry: false });
+export async function use(): Promise<PixmuxResult> {
+  const result = await px.removeBackground({ image: new Uint8Array(8), providerOptions: { local: { output: 'mask' } satisfies LocalRemoveBackgroundOptions } });
+  const device: 'cuda' | 'cpu' | 'webgpu' | undefined = result.metadata.device;
+  const spec: ModelSpec = MODELS['birefnet-general-lite'];
+  const status: PixmuxStatus = await px.status();
+  console.log(device, spec.id, status.providers.length, ${names.map(([name]) => name).join(', ')});
+  return result;
+}`;
+  const imports = (from) => [
+    `import { createPixmux, type PixmuxResult, type PixmuxStatus } from ${from('pixmux')};`,
+    `import { local, MODELS, type LocalRemoveBackgroundOptions, type ModelSpec } from ${from('pixmux/providers/local')};`,
+    `import { openaiCompatible } from ${from('pixmux/providers/openai-compatible')};`,
+    ...names.map(([name, specifier]) => `import * as ${name} from ${from(specifier)};`),
+  ].join('\n');
+  writeFileSync(join(app, 'consumer.mts'), `${imports((specifier) => `'${specifier}'`)}\n${body}\n`);
+  writeFileSync(join(app, 'consumer.cts'), `${imports((specifier) => `'${specifier}'`)}\n${body}\n`);
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
+      files: ['consumer.mts', 'consumer.cts'],
+    }),
+  );
+  try {
+    run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], app);
+  } catch (error) {
+    throw new Error(`the shipped types do not compile in a strict consumer:\n${error.stdout ?? error.message}`);
+  }
+  console.log('smoke: the shipped types compile in a strict consumer (skipLibCheck off, exactOptionalPropertyTypes), ESM and CJS');
+}
+
 try {
   const tarball = join(work, run('npm', ['pack', '--silent', '--pack-destination', work], root).trim().split('\n').at(-1));
   console.log(`smoke: packed ${tarball}`);
@@ -124,6 +163,7 @@ try {
   writeFileSync(join(app, 'probe.cjs'), cjsProbe(subpaths));
   process.stdout.write(run(process.execPath, ['probe.mjs'], app));
   process.stdout.write(run(process.execPath, ['probe.cjs'], app));
+  typecheckConsumer(app, subpaths);
   smokeLocal(app);
   console.log('smoke: passed');
 } catch (error) {

@@ -37,7 +37,8 @@ import { PixmuxError } from './errors/pixmux-error.js';
 import type { PixmuxImage } from './image/pixmux-image.js';
 import { runBatch, type BatchItem, type BatchOptions } from './batch.js';
 import { collectStatus, type PixmuxStatus } from './status.js';
-import { createTelemetry, type TelemetryOptions } from './telemetry/otel.js';
+import { createTelemetry } from './telemetry/otel.js';
+import type { TelemetryOptions } from './telemetry/types.js';
 
 /** The request type of each operation, for `batch`. */
 export interface BatchRequests {

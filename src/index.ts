@@ -1,7 +1,7 @@
 // The public surface of pixmux: the client, the provider contract, errors, and the helpers providers are built from.
 export { createPixmux, DEFAULT_TIMEOUT_MS, type Pixmux, type PixmuxOptions, type BatchRequests } from './client.js';
 export type { PixmuxStatus, ProviderStatus } from './status.js';
-export type { TelemetryOptions } from './telemetry/otel.js';
+export type { MeterLike, TelemetryOptions, TracerLike } from './telemetry/types.js';
 export type { BudgetStatus } from './budget/budget-gate.js';
 export type { CircuitSnapshot, OpeningFailure } from './circuit/circuit-breaker.js';
 export { DEFAULT_BATCH_CONCURRENCY, type BatchItem, type BatchOptions } from './batch.js';

@@ -9,6 +9,7 @@ import {
   priceToUsd,
   resolveApiKey,
   type CommonProviderOptions,
+  type Tier,
   type NormalizedGenerateRequest,
   type NormalizedRemoveBackgroundRequest,
   type NormalizedRestoreFaceRequest,
@@ -45,7 +46,7 @@ export interface FalOptions extends CommonProviderOptions {
   /** The queue host. @default 'https://queue.fal.run' */
   baseURL?: string;
   /** @default 'cheap' (flux-schnell-class generation, background removal and face restoration) */
-  tier?: CommonProviderOptions['tier'];
+  tier?: Tier;
   /**
    * Model id per operation (any fal endpoint id, subpath included); a call's `model` overrides.
    * @default { generate: 'fal-ai/flux/schnell', removeBackground: 'fal-ai/birefnet', restoreFace: 'fal-ai/codeformer' }

@@ -8,6 +8,7 @@ import {
   resolveApiKey,
   readEnv,
   type CommonProviderOptions,
+  type Tier,
   type NormalizedGenerateRequest,
   type Price,
   type Provider,
@@ -47,7 +48,7 @@ export interface OpenAIOptions extends CommonProviderOptions {
   /** Sent as `OpenAI-Project`. @default process.env.OPENAI_PROJECT_ID */
   project?: string;
   /** GPT-image models are premium in price and quality. @default 'premium' */
-  tier?: CommonProviderOptions['tier'];
+  tier?: Tier;
   /** Most images asked for in one request (OpenAI allows 10); larger `n` is split. Keeps each request well inside the request timeout. @default 4 */
   maxImagesPerCall?: number;
   /** Price overrides: `'gpt-image-2'`, `'gpt-image-2:low'`, `'gpt-image-1:high:1536x1024'`, `'default'`. @default OPENAI_PRICES */

@@ -8,6 +8,7 @@ import {
   priceToUsd,
   resolveApiKey,
   type CommonProviderOptions,
+  type Tier,
   type NormalizedGenerateRequest,
   type NormalizedRemoveBackgroundRequest,
   type NormalizedRestoreFaceRequest,
@@ -45,7 +46,7 @@ export interface PixelApiOptions extends CommonProviderOptions {
   /** @default 'https://api.pixelapi.dev' */
   baseURL?: string;
   /** @default 'cheap' */
-  tier?: CommonProviderOptions['tier'];
+  tier?: Tier;
   /**
    * `generate`: the `model` field (`flux-schnell` or `sdxl`); the image operations: the endpoint under `/v1/image/`.
    * A call's `model` overrides.

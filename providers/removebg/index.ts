@@ -8,6 +8,7 @@ import {
   readImageResponse,
   resolveApiKey,
   type CommonProviderOptions,
+  type Tier,
   type NormalizedRemoveBackgroundRequest,
   type Price,
   type Provider,
@@ -44,7 +45,7 @@ export interface RemoveBgOptions extends CommonProviderOptions {
    */
   size?: NonNullable<RemoveBgProviderOptions['size']>;
   /** A background-removal API: tried before premium providers. @default 'cheap' */
-  tier?: CommonProviderOptions['tier'];
+  tier?: Tier;
   /** How remove.bg answers: the image itself or base64 JSON. @default 'image' */
   responseFormat?: 'image' | 'json';
   /** Price overrides by size (`full` is also the price of one credit, used for the billed cost). @default REMOVEBG_PRICES */

@@ -9,6 +9,7 @@ import {
   secondsBound,
   resolveApiKey,
   type CommonProviderOptions,
+  type Tier,
   type NormalizedGenerateRequest,
   type NormalizedRemoveBackgroundRequest,
   type NormalizedRestoreFaceRequest,
@@ -48,7 +49,7 @@ export interface ReplicateOptions extends CommonProviderOptions {
   /** @default 'https://api.replicate.com/v1' */
   baseURL?: string;
   /** @default 'cheap' (flux-schnell-class generation, background removal and face restoration) */
-  tier?: CommonProviderOptions['tier'];
+  tier?: Tier;
   /**
    * Model per operation: `owner/name` runs an official model (`POST /models/{owner}/{name}/predictions`),
    * `owner/name:<version>` or a bare version id runs that version (`POST /predictions`). A call's `model` overrides.

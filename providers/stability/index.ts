@@ -8,6 +8,7 @@ import {
   readImageResponse,
   resolveApiKey,
   type CommonProviderOptions,
+  type Tier,
   type NormalizedGenerateRequest,
   type NormalizedRemoveBackgroundRequest,
   type Operation,
@@ -45,7 +46,7 @@ export interface StabilityOptions extends CommonProviderOptions {
   /** The generate model when a call names none: `core`, `ultra`, or an `sd3*` id (`sd3.5-large`, `sd3.5-large-turbo`, `sd3.5-medium`). @default 'core' */
   model?: StabilityModel;
   /** @default 'premium' for ultra and sd3.5-large, 'cheap' otherwise (core at $0.03 sits nearer the cheap APIs) */
-  tier?: CommonProviderOptions['tier'];
+  tier?: Tier;
   /** How Stability answers: the image itself (`accept: image/*`) or base64 JSON. @default 'image' */
   responseFormat?: 'image' | 'json';
   /** Price overrides by model id (`core`, `ultra`, `sd3.5-large`, `remove-background`, `default`). @default STABILITY_PRICES */

@@ -2,14 +2,8 @@ import type { Attributes, Context, Counter, Histogram, Meter, Span, Tracer } fro
 import type { PixmuxEvent } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { Tier } from '../types.js';
+import type { TelemetryOptions } from './types.js';
 
-/** OpenTelemetry for pixmux: spans per call and per attempt, and call metrics. Needs `@opentelemetry/api` installed. */
-export interface TelemetryOptions {
-  /** The tracer to use. @default trace.getTracer('pixmux') from the global provider */
-  tracer?: Tracer;
-  /** The meter to use. @default metrics.getMeter('pixmux') from the global provider */
-  meter?: Meter;
-}
 
 /** Turns the client's event stream into spans and metrics. */
 export interface Telemetry {
@@ -47,8 +41,8 @@ export function createTelemetry(options: TelemetryOptions, tierOf: (provider: st
   const ready = import('@opentelemetry/api').then(
     (loaded) => {
       api = loaded;
-      tracer = options.tracer ?? loaded.trace.getTracer('pixmux');
-      const meter = options.meter ?? loaded.metrics.getMeter('pixmux');
+      tracer = (options.tracer as Tracer | undefined) ?? loaded.trace.getTracer('pixmux');
+      const meter = (options.meter as Meter | undefined) ?? loaded.metrics.getMeter('pixmux');
       instruments = {
         calls: meter.createCounter('pixmux.calls', { description: 'Calls finished, by operation, provider and outcome' }),
         cost: meter.createCounter('pixmux.cost', { description: 'Dollars billed', unit: 'USD' }),

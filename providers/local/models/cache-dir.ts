@@ -9,7 +9,7 @@ type Env = Record<string, string | undefined>;
  * `~/.cache/pixmux` (Linux and others), `~/Library/Caches/pixmux` (macOS), `%LOCALAPPDATA%\pixmux\Cache` (Windows).
  * Models live under `<root>/models/<id>/`.
  */
-export function resolveCacheDir(env: Env = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+export function resolveCacheDir(env: Env = process.env, platform: string = process.platform, home: string = homedir()): string {
   const paths = platform === 'win32' ? path.win32 : path.posix;
   const explicit = nonEmpty(env.PIXMUX_CACHE_DIR);
   if (explicit) return paths.resolve(explicit);
