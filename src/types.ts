@@ -1,4 +1,4 @@
-import type { KyInstance } from 'ky';
+import type { HttpClient } from './http/types.js';
 import type { PixmuxErrorCode } from './errors/codes.js';
 import type { PixmuxImage } from './image/pixmux-image.js';
 import type { Logger } from './logger.js';
@@ -143,12 +143,12 @@ export interface ProviderContext {
   /** Milliseconds left before the call's deadline. */
   remainingMs(): number;
   /** The provider's HTTP client (ky): base URL, headers, error mapping and this call's signal already applied. */
-  http: KyInstance;
+  http: HttpClient;
   /**
    * The same HTTP client without the call's signal, for cleanup once the call has aborted (cancelling a vendor's
    * job). Give each request its own short `signal` or `timeout`.
    */
-  cleanupHttp: KyInstance;
+  cleanupHttp: HttpClient;
   /** Downloads an image the vendor returned as a URL, with the client's size cap, inside the deadline. */
   download(url: string): Promise<ProviderImage>;
   /** Records a warning on the result. */

@@ -6,7 +6,6 @@ import type { Logger } from '../logger.js';
 import type { Provider } from '../provider/define-provider.js';
 import type { PixmuxResult } from '../types.js';
 import { raceSignal } from '../util/signals.js';
-import { checkEntry } from './entry.js';
 import { cacheKey } from './key.js';
 import type { CacheStore } from './types.js';
 
@@ -116,6 +115,8 @@ export class ResultCache {
       return undefined;
     }
     if (raw === undefined || raw === null) return undefined;
+    // The entry schema (zod) loads with the first entry a store returns, not with pixmux.
+    const { checkEntry } = await import('./entry.js');
     const entry = checkEntry(raw);
     if (!entry) {
       this.logger.warn('cache returned a malformed entry; ignoring it');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { policyOptionSchema } from '../request/policy.js';
 import { validate } from '../request/validate.js';
 import type { PolicyOptions, ResolvedPolicy } from './policy-types.js';
 
@@ -10,23 +10,6 @@ export const DEFAULT_POLICY: Readonly<ResolvedPolicy> = Object.freeze({
   fallbackOn: Object.freeze({ contentPolicy: false }),
   hedgeAfterMs: undefined,
 });
-
-const count = z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).nonnegative({ error: 'must be 0 or more' });
-const millis = z.number({ error: 'must be a number of milliseconds' }).nonnegative({ error: 'must be 0 or more' });
-
-/** 'must be an object' for a wrong type; zod's own message (naming the key) for a misspelt one. */
-const objectError = (issue: { code?: string }) => (issue.code === 'invalid_type' ? 'must be an object' : undefined);
-
-/** Strict: a misspelt option is an error, never silently ignored. */
-export const policySchema = z.strictObject(
-  {
-    order: z.enum(['tier', 'price', 'listed'], { error: "must be 'tier', 'price' or 'listed'" }).optional(),
-    spill: z.strictObject({ maxWaitMs: millis.optional(), maxQueue: count.optional() }, { error: objectError }).optional(),
-    fallbackOn: z.strictObject({ contentPolicy: z.boolean({ error: 'must be true or false' }).optional() }, { error: objectError }).optional(),
-    hedgeAfterMs: millis.optional(),
-  },
-  { error: objectError },
-);
 
 /** The client's policy, then the call's, merged field by field over the defaults. */
 export function resolvePolicy(base: PolicyOptions | undefined, override: PolicyOptions | undefined): ResolvedPolicy {
@@ -41,7 +24,7 @@ export function resolvePolicy(base: PolicyOptions | undefined, override: PolicyO
 /** Checks a client's `policy` option; a bad one is an `invalid_request` naming the field. */
 export function validatePolicy(policy: unknown, where: string): PolicyOptions | undefined {
   if (policy === undefined) return undefined;
-  return validate(z.object({ policy: policySchema }), { policy }, where).policy;
+  return validate(policyOptionSchema, { policy }, where).policy;
 }
 
 function stripUndefined<T extends object>(value: T | undefined): Partial<T> {

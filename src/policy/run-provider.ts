@@ -140,9 +140,9 @@ function createContext(entry: ProviderEntry, call: CallState, attempt: number, w
     signal,
     remainingMs: () => call.deadline.remainingMs(),
     // One light view per try (no client instance is built): the call's signal, and its deadline so that a request
-    // timeout that cannot fire before it arms no timer. Typed as the contract's client until types.ts names HttpClient.
-    http: entry.http.withSignal(signal, call.deadline.remainingMs) as unknown as ProviderContext['http'],
-    cleanupHttp: entry.http as unknown as ProviderContext['cleanupHttp'],
+    // timeout that cannot fire before it arms no timer.
+    http: entry.http.withSignal(signal, call.deadline.remainingMs),
+    cleanupHttp: entry.http,
     download: async (url) => {
       const { bytes, contentType } = await downloadBytes(url, {
         maxBytes: call.limits.maxDownloadBytes,

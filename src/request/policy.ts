@@ -4,7 +4,7 @@ import type { Issue, SafeParseResult, Schema } from './validate.js';
 /**
  * The rules of a `policy` option (the client's or a call's), checked by hand with zod's `safeParse` shape so that
  * neither a call nor importing pixmux needs zod. Strict: a misspelt option is an error, never silently ignored. The
- * messages are the ones the zod schema in src/policy/policy-options.ts gives (a differential test holds them).
+ * messages are the ones zod gave when this was a zod schema.
  */
 export const policySchema: Schema<PolicyOptions> = {
   safeParse(input) {
