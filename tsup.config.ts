@@ -14,12 +14,12 @@ const workerEntries: Record<string, string> = existsSync('providers/local/worker
 const entry = { index: 'src/index.ts', ...providerEntries, ...workerEntries };
 
 /**
- * p-retry and p-limit (and their own dependencies) are bundled into both builds: the CJS build because they ship ESM
- * only, the ESM build because resolving and loading them as separate packages was a measurable part of importing
- * pixmux (bench/import.mjs), for a few hundred lines of code. zod stays an ordinary dependency: the core and the
- * providers share one copy of it, loaded only by the modules that still build zod schemas.
+ * p-limit (and its own dependency) is bundled into both builds: the CJS build because it ships ESM only, the ESM
+ * build because resolving and loading it as a separate package was a measurable part of importing pixmux
+ * (bench/import.mjs), for a few dozen lines of code. zod stays an ordinary dependency: the core and the providers
+ * share one copy of it, loaded only by the modules that still build zod schemas.
  */
-const bundled = [/^p-retry$/, /^p-limit$/, /^is-network-error$/, /^yocto-queue$/];
+const bundled = [/^p-limit$/, /^yocto-queue$/];
 
 const shared: Options = {
   entry,

@@ -1,4 +1,3 @@
-import pRetry from 'p-retry';
 import { toPixmuxError } from '../errors/create-error.js';
 import type { PixmuxError } from '../errors/pixmux-error.js';
 import type { ErrorSummary } from '../events.js';
@@ -88,28 +87,33 @@ async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: 
       throw error;
     }
   };
+  /**
+   * Tries again after a retryable failure, waiting the provider's own hint (up to the cap) or a jittered backoff;
+   * a wait longer than the cap, or past the deadline, is better spent on the next provider, so the failure goes up.
+   */
+  const withRetries = async (attemptOnce: (tryNumber: number) => Promise<ChunkResult>): Promise<ChunkResult> => {
+    for (let tryNumber = 1; ; tryNumber++) {
+      try {
+        return await attemptOnce(tryNumber);
+      } catch (thrown) {
+        const failure = toPixmuxError(thrown);
+        if (!failure.retryable || tryNumber > call.retry.retries || signal.aborted) throw failure;
+        const delayMs = retryDelay(tryNumber, failure.retryAfterMs, call.retry);
+        if (delayMs === undefined || delayMs >= call.deadline.remainingMs()) throw failure;
+        call.emit({ type: 'retry.scheduled', provider: provider.id, retry: tryNumber, delayMs, error: summarize(failure) });
+        call.logger.debug(`${provider.id}: retry ${tryNumber} in ${delayMs} ms after ${failure.code}`);
+        await sleep(delayMs, signal);
+      }
+    }
+  };
   return raceSignal(
-    entry.limit(() => {
+    entry.limit(async () => {
       const slotAt = performance.now();
-      return pRetry(once, {
-        retries: call.retry.retries,
-        minTimeout: 0,
-        maxTimeout: 0,
-        factor: 1,
-        randomize: false,
-        signal,
-        shouldRetry: ({ error }) => toPixmuxError(error).retryable && !signal.aborted,
-        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-          const failure = toPixmuxError(error);
-          if (!failure.retryable || retriesLeft === 0 || signal.aborted) return;
-          const delayMs = retryDelay(attemptNumber, failure.retryAfterMs, call.retry);
-          // A wait longer than the cap, or past the deadline, is better spent on the next provider.
-          if (delayMs === undefined || delayMs >= call.deadline.remainingMs()) throw failure;
-          call.emit({ type: 'retry.scheduled', provider: provider.id, retry: attemptNumber, delayMs, error: summarize(failure) });
-          call.logger.debug(`${provider.id}: retry ${attemptNumber} in ${delayMs} ms after ${failure.code}`);
-          await sleep(delayMs, signal);
-        },
-      }).finally(() => call.load.recordService(provider.id, performance.now() - slotAt));
+      try {
+        return await withRetries(once);
+      } finally {
+        call.load.recordService(provider.id, performance.now() - slotAt);
+      }
     }),
     signal,
   );
