@@ -1,6 +1,7 @@
 import { pixmuxError, toPixmuxError } from './errors/create-error.js';
 import { emitter, type EventListener } from './events.js';
 import { normalizeImage } from './image/input.js';
+import { resolveInputSources, type InputSources } from './image/input-sources.js';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image/limits.js';
 import { safeLogger, type Logger } from './logger.js';
 import type { CallState } from './policy/call-state.js';
@@ -77,6 +78,14 @@ export interface PixmuxOptions {
    * @default false
    */
   telemetry?: boolean | TelemetryOptions;
+  /**
+   * Which input strings are read: file paths (`files`, off by default) and URLs (`urls`, public addresses only by
+   * default; also applies to result URLs off a provider's own origin). See the README's Security section.
+   * @default { files: false, urls: true }
+   * @example
+   * createPixmux({ providers, input: { files: { root: '/srv/uploads' }, urls: { allowPrivateNetwork: true } } });
+   */
+  input?: InputSources;
 }
 
 export interface Pixmux {
@@ -168,9 +177,10 @@ let callCounter = 0;
  */
 export function createPixmux(options: PixmuxOptions): Pixmux {
   if (typeof options !== 'object' || options === null) throw pixmuxError('invalid_request', 'createPixmux: options must be an object');
-  const entries = createRegistry(options.providers);
-  const retry = { ...DEFAULT_RETRY, ...options.retry };
   const limits = { ...DEFAULT_IMAGE_LIMITS, ...options.limits };
+  const entries = createRegistry(options.providers, { maxResponseBytes: limits.maxResponseBytes });
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const sources = resolveInputSources(options.input);
   const logger = safeLogger(options.logger);
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const clientPolicy = validatePolicy(options.policy, 'createPixmux');
@@ -210,6 +220,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       logger,
       emit,
       fetch: options.fetch,
+      allowPrivateNetwork: sources.urls !== false && sources.urls.allowPrivateNetwork,
       providerOptions: {},
       policy: resolvePolicy(clientPolicy, undefined),
       keepSelectionOrder: false,
@@ -272,7 +283,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
   }
 
   async function readImage(image: ImageInput, signal: AbortSignal) {
-    return normalizeImage(image, { limits, signal, fetch: options.fetch });
+    return normalizeImage(image, { limits, sources, signal, fetch: options.fetch });
   }
 
   const client: Pixmux = {

@@ -24,6 +24,7 @@ export type PixmuxEvent =
   | (EventBase & { type: 'attempt.ended'; provider: string; try: number; ok: boolean; durationMs: number; error?: ErrorSummary })
   | (EventBase & { type: 'retry.scheduled'; provider: string; retry: number; delayMs: number; error: ErrorSummary })
   | (EventBase & { type: 'fallback'; from: string; error: ErrorSummary })
+  | (EventBase & { type: 'provider.notice'; provider: string; message: string })
   | (EventBase & { type: 'spill'; provider: string; inFlight: number; queued: number; limit: number; expectedWaitMs?: number })
   | (EventBase & { type: 'hedge.started'; provider: string; after: string; afterMs: number })
   | (EventBase & { type: 'circuit.opened'; provider: string; cooldownMs: number; failures: number; code: PixmuxErrorCode })

@@ -155,6 +155,11 @@ export interface ProviderContext {
   warn(message: string): void;
   /** Reports progress the caller can see through `onEvent` (model downloads). */
   report(event: ProviderReport): void;
+  /**
+   * Says something about the provider rather than the call (a device fallback, a deprecation): logged as a warning
+   * and sent as a `provider.notice` event. Say each thing once per provider; results carry a short `warn` instead.
+   */
+  notice(message: string): void;
   logger: Logger;
   /** 1 for the first try, 2 for the first retry, and so on. */
   attempt: number;

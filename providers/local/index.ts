@@ -148,6 +148,7 @@ export function local(options: LocalOptions = {}): Provider {
   const maxBatch = options.maxBatch ?? DEFAULTS.maxBatch;
   let pool: WorkerPool | undefined;
   const stages = createCallStages();
+  let deviceWarned = false;
 
   function getPool(): WorkerPool {
     if (pool) return pool;
@@ -233,6 +234,7 @@ export function local(options: LocalOptions = {}): Provider {
     });
     const result = await removeBackgroundPipeline(sharp, call.pool(getPool()), {
       bytes: request.image.bytes,
+      maxPixels: request.image.width * request.image.height,
       modelPath: model.path,
       preset: model.preset,
       format: request.format,
@@ -258,6 +260,7 @@ export function local(options: LocalOptions = {}): Provider {
     });
     const result = await restoreFacePipeline(sharp, call.pool(getPool()), {
       bytes: request.image.bytes,
+      maxPixels: request.image.width * request.image.height,
       restorerPath: model.path,
       detectorPath: model.detectorPath,
       preset: model.preset,
@@ -281,7 +284,14 @@ export function local(options: LocalOptions = {}): Provider {
     context: ProviderContext,
     extra: Record<string, unknown> = {},
   ): ProviderResult {
-    if (result.deviceWarning) context.warn(`${id}: ${result.deviceWarning}`);
+    if (result.deviceWarning) {
+      // The long reason (with install paths) once per provider, to the logger and as an event; results get a line.
+      if (!deviceWarned) {
+        deviceWarned = true;
+        context.notice(`${id}: ${result.deviceWarning}`);
+      }
+      context.warn(`${id}: ran on the CPU because CUDA is not available`);
+    }
     return { images: [{ bytes: result.bytes, mediaType: `image/${format}` }], model, costUsd: 0, metadata: { device: result.device, ...extra, timings: result.timings } };
   }
 

@@ -1,5 +1,7 @@
 import { describeErrorBody, errorFromHttp, pixmuxError, type VendorErrorMapper } from '../errors/create-error.js';
 import type { PixmuxError } from '../errors/pixmux-error.js';
+import { DEFAULT_IMAGE_LIMITS, MAX_ERROR_BODY_BYTES } from '../image/limits.js';
+import { capResponse, readTextCapped } from './body-cap.js';
 import { retryAfterFromHeaders } from './retry-after.js';
 import type { HttpClient, HttpRequestOptions } from './types.js';
 
@@ -14,6 +16,8 @@ export interface HttpClientOptions {
   mapError?: VendorErrorMapper | undefined;
   /** @default 120_000 */
   requestTimeoutMs?: number | undefined;
+  /** Largest successful body read (JSON or image); more is a `bad_response` and the connection is closed. @default 64 MB */
+  maxResponseBytes?: number | undefined;
 }
 
 /** The client the core keeps per provider; `withSignal` makes the per-try view handed to the provider. */
@@ -40,6 +44,7 @@ interface ClientConfig {
   fetch: typeof fetch | undefined;
   mapError: VendorErrorMapper | undefined;
   timeoutMs: number;
+  maxResponseBytes: number;
 }
 
 /**
@@ -58,6 +63,7 @@ export function createHttpClient(options: HttpClientOptions): ProviderHttpClient
     fetch: options.fetch,
     mapError: options.mapError,
     timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_IMAGE_LIMITS.maxResponseBytes,
   };
   const client = new HttpView(config, undefined, undefined) as HttpView & ProviderHttpClient;
   client.withSignal = (signal, remainingMs) => new HttpView(config, signal, remainingMs);
@@ -125,8 +131,15 @@ class HttpView implements HttpClient {
   }
 
   private async check(response: Response): Promise<Response> {
-    if (response.ok) return response;
-    throw await errorFromResponse(response, this.config.provider, this.config.mapError);
+    if (!response.ok) throw await errorFromResponse(response, this.config.provider, this.config.mapError);
+    const { maxResponseBytes, provider } = this.config;
+    // A declared length within the cap is enforced by fetch itself; only an undeclared (chunked) or larger body is
+    // read through the counting stream, which fails and closes the connection once past the cap.
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (declared <= maxResponseBytes || response.body === null) return response;
+    return capResponse(response, maxResponseBytes, () =>
+      pixmuxError('bad_response', `${provider} returned a body over the ${maxResponseBytes}-byte limit (limits.maxResponseBytes)`, { provider, status: response.status }),
+    );
   }
 }
 
@@ -213,7 +226,7 @@ function mergeHeaders(base: Record<string, string>, extra: NonNullable<HttpReque
   return json ? withJsonType(out) : out;
 }
 
-/** Builds the `PixmuxError` for a failed response. Exported for providers that use plain `fetch`. */
+/** Builds the `PixmuxError` for a failed response, reading at most 1 MB of its body. Exported for providers that use plain `fetch`. */
 export async function errorFromResponse(response: Response, provider: string, mapError?: VendorErrorMapper) {
   const body = await readErrorBody(response);
   return errorFromHttp(
@@ -225,7 +238,7 @@ export async function errorFromResponse(response: Response, provider: string, ma
 async function readErrorBody(response: Response): Promise<unknown> {
   let text: string;
   try {
-    text = await response.text();
+    ({ text } = await readTextCapped(response, MAX_ERROR_BODY_BYTES));
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import { pixmuxError, toPixmuxError } from '../errors/create-error.js';
 import { PixmuxError } from '../errors/pixmux-error.js';
 import { linkSignals } from '../util/signals.js';
+import { guardedFetch, type NetworkPolicy } from './guarded-fetch.js';
 import { describeUrl } from './urls.js';
 
 export interface DownloadOptions {
@@ -14,9 +15,18 @@ export interface DownloadOptions {
   provider?: string | undefined;
   /** The code for a failed download: input images are `invalid_image`, results `bad_response`. */
   failureCode?: 'invalid_image' | 'bad_response';
+  /**
+   * Where the URL (and each of at most 5 redirects) may lead. By default only public addresses: loopback, private,
+   * link-local, unique-local, CGNAT, multicast, unspecified and cloud-metadata addresses are refused before a byte
+   * is sent. @default { allowPrivateNetwork: false }
+   */
+  network?: NetworkPolicy | undefined;
 }
 
-/** Downloads a URL into memory with a size cap and a timeout; never buffers more than `maxBytes`. */
+/**
+ * Downloads a URL into memory with a size cap and a timeout under a network policy; never buffers more than
+ * `maxBytes`. A refused URL is `invalid_request` for inputs and `bad_response` for results.
+ */
 export async function downloadBytes(url: string, options: DownloadOptions): Promise<{ bytes: Uint8Array; contentType: string | undefined }> {
   const failureCode = options.failureCode ?? 'bad_response';
   const where = options.provider ? `${options.provider}: ` : '';
@@ -24,7 +34,14 @@ export async function downloadBytes(url: string, options: DownloadOptions): Prom
   const timer = setTimeout(() => timeout.abort(pixmuxError('timeout', `${where}download of ${describeUrl(url)} took over ${options.timeoutMs} ms`, { provider: options.provider, retryable: true })), options.timeoutMs);
   const { signal, dispose } = linkSignals([options.signal, timeout.signal]);
   try {
-    const response = await (options.fetch ?? fetch)(url, { signal, redirect: 'follow' });
+    const response = await guardedFetch(url, {
+      policy: options.network ?? {},
+      signal,
+      fetch: options.fetch,
+      refusalCode: failureCode === 'invalid_image' ? 'invalid_request' : 'bad_response',
+      where,
+      provider: options.provider,
+    });
     if (!response.ok) {
       discard(response.body);
       throw pixmuxError(failureCode, `${where}download of ${describeUrl(url)} failed with HTTP ${response.status}`, {

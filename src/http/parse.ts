@@ -1,4 +1,5 @@
 import { pixmuxError } from '../errors/create-error.js';
+import { PixmuxError } from '../errors/pixmux-error.js';
 import type { Schema } from '../request/validate.js';
 
 /**
@@ -10,6 +11,7 @@ export async function parseJsonResponse<T>(response: Response, schema: Schema<T>
   try {
     text = await response.text();
   } catch (error) {
+    if (PixmuxError.isInstance(error)) throw error;
     throw pixmuxError('provider_error', `${provider}: the response body could not be read`, { provider, retryable: true, cause: error });
   }
   let json: unknown;

@@ -5,9 +5,12 @@ import type { ImageInput, InputImage } from '../types.js';
 import { base64ToBytes } from './base64.js';
 import type { ImageLimits } from './limits.js';
 import { sniffImage } from './sniff.js';
+import { DEFAULT_INPUT_SOURCES, type ResolvedInputSources } from './input-sources.js';
 
 export interface NormalizeImageOptions {
   limits: Required<ImageLimits>;
+  /** Which string forms may be read. @default files off, public URLs only */
+  sources?: ResolvedInputSources | undefined;
   signal?: AbortSignal | undefined;
   fetch?: typeof fetch | undefined;
 }
@@ -49,25 +52,41 @@ async function readInput(input: ImageInput, options: NormalizeImageOptions): Pro
 }
 
 async function readString(text: string, options: NormalizeImageOptions): Promise<Uint8Array> {
+  const sources = options.sources ?? DEFAULT_INPUT_SOURCES;
   const trimmed = text.trim();
   if (trimmed.length === 0) throw pixmuxError('invalid_image', 'The image is an empty string');
   if (/^data:/i.test(trimmed)) return readDataUrl(trimmed);
   if (/^https?:\/\//i.test(trimmed)) {
+    if (sources.urls === false) throw pixmuxError('invalid_request', 'URL input is off: pass the image as bytes, or enable it with createPixmux({ input: { urls: true } })');
     const { bytes } = await downloadBytes(trimmed, {
       maxBytes: Math.min(options.limits.maxDownloadBytes, options.limits.maxBytes),
       timeoutMs: options.limits.downloadTimeoutMs,
       signal: options.signal,
       fetch: options.fetch,
       failureCode: 'invalid_image',
+      network: { allowPrivateNetwork: sources.urls.allowPrivateNetwork },
     });
     return bytes;
   }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) && !/^file:/i.test(trimmed)) {
+    throw pixmuxError('invalid_request', 'The image URL is not an http: or https: URL');
+  }
   if (!/^file:/i.test(trimmed)) {
     const decoded = base64ToBytes(trimmed);
-    if (decoded && sniffImage(decoded).ok) return decoded;
+    if (decoded) {
+      const sniffed = sniffImage(decoded);
+      if (sniffed.ok) return decoded;
+      // Decided from the text alone, so the answer says nothing about the file system.
+      if (sources.files === false && trimmed.length >= 16) throw pixmuxError('invalid_image', `The image string is base64, but not of an image: ${sniffed.reason}`);
+    }
   }
-  return readFilePath(trimmed, options.limits.maxBytes);
+  if (sources.files === false) throw pixmuxError('invalid_request', FILES_OFF);
+  return readFilePath(trimmed, options.limits.maxBytes, sources.files === true ? undefined : sources.files.root);
 }
+
+/** The same words whatever the path, so a refusal never says whether a file exists. */
+const FILES_OFF =
+  'The image string is not an http(s) URL, a data URL or base64, and file input is off: pass the bytes, or enable paths with createPixmux({ input: { files: true } }) or, for one folder, { input: { files: { root } } }';
 
 function readDataUrl(text: string): Uint8Array {
   const match = /^data:([^,;]*)((?:;[^,;]*)*),(.*)$/is.exec(text);
@@ -81,7 +100,7 @@ function readDataUrl(text: string): Uint8Array {
   return new TextEncoder().encode(decodeURIComponent(match[3] ?? ''));
 }
 
-async function readFilePath(path: string, maxBytes: number): Promise<Uint8Array> {
+async function readFilePath(path: string, maxBytes: number, root: string | undefined): Promise<Uint8Array> {
   let readFile: typeof import('./node-file.js').readImageFile;
   try {
     ({ readImageFile: readFile } = await import('./node-file.js'));
@@ -89,7 +108,7 @@ async function readFilePath(path: string, maxBytes: number): Promise<Uint8Array>
     throw pixmuxError('invalid_image', 'The image string is not a URL, a data URL or base64, and file paths can only be read in Node');
   }
   try {
-    return await readFile(path, maxBytes);
+    return await readFile(path, { maxBytes, root });
   } catch (error) {
     if (PixmuxError.isInstance(error)) throw error;
     const reason = error instanceof Error && 'code' in error ? String((error as { code: unknown }).code) : 'unreadable';

@@ -69,9 +69,58 @@ function webp(bytes: Uint8Array, view: DataView): SniffResult {
   return fail('unknown WebP chunk');
 }
 
+/** Frames read at most; a GIF with more is read up to here (the decoder reads the first frame only). */
+const MAX_GIF_FRAMES = 4096;
+
+/**
+ * The size is the logical screen grown to cover every frame: a 16×16 screen holding a 16000×16000 frame decodes
+ * to the frame's size, so that is the size the limits see.
+ */
 function gif(view: DataView): SniffResult {
-  if (lastIndexOf(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), [0x3b], 16) < 0) return fail('truncated GIF: no trailer');
-  return ok('image/gif', view.getUint16(6, true), view.getUint16(8, true));
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  if (bytes.length < 13) return fail('truncated GIF header');
+  if (lastIndexOf(bytes, [0x3b], 16) < 0) return fail('truncated GIF: no trailer');
+  let width = view.getUint16(6, true);
+  let height = view.getUint16(8, true);
+  const screenFlags = bytes[10]!;
+  let offset = 13 + ((screenFlags & 0x80) !== 0 ? 3 * 2 ** ((screenFlags & 0x07) + 1) : 0);
+  for (let frames = 0; frames < MAX_GIF_FRAMES && offset < bytes.length; ) {
+    const block = bytes[offset]!;
+    if (block === 0x3b) break;
+    if (block === 0x21) {
+      const end = skipSubBlocks(bytes, offset + 2);
+      if (end < 0) return fail('truncated GIF extension block');
+      offset = end;
+      continue;
+    }
+    if (block !== 0x2c) return fail('corrupt GIF block');
+    if (offset + 10 > bytes.length) return fail('truncated GIF image descriptor');
+    const left = view.getUint16(offset + 1, true);
+    const top = view.getUint16(offset + 3, true);
+    const frameWidth = view.getUint16(offset + 5, true);
+    const frameHeight = view.getUint16(offset + 7, true);
+    width = Math.max(width, left + frameWidth);
+    height = Math.max(height, top + frameHeight);
+    const flags = bytes[offset + 9]!;
+    offset += 10 + ((flags & 0x80) !== 0 ? 3 * 2 ** ((flags & 0x07) + 1) : 0);
+    // One byte of LZW minimum code size, then the image data as sub-blocks.
+    const end = skipSubBlocks(bytes, offset + 1);
+    if (end < 0) return fail('truncated GIF image data');
+    offset = end;
+    frames += 1;
+  }
+  return ok('image/gif', width, height);
+}
+
+/** The offset just past a chain of GIF sub-blocks (length byte, data, …, a zero length), or -1 when truncated. */
+function skipSubBlocks(bytes: Uint8Array, offset: number): number {
+  let at = offset;
+  while (at < bytes.length) {
+    const size = bytes[at]!;
+    at += 1 + size;
+    if (size === 0) return at;
+  }
+  return -1;
 }
 
 function isoBmff(bytes: Uint8Array, view: DataView): SniffResult {

@@ -22,6 +22,8 @@ export interface CallState {
   providerOptions: Record<string, Record<string, unknown>>;
   /** Used to download result URLs. */
   fetch: typeof fetch | undefined;
+  /** Result URLs off a provider's own origin may reach private addresses (`input.urls.allowPrivateNetwork`). */
+  allowPrivateNetwork: boolean;
   /** The client's policy with the call's overrides. */
   policy: ResolvedPolicy;
   /** The call's own order: true when the call named `providers` and no `policy.order`. */

@@ -155,14 +155,29 @@ function createContext(entry: ProviderEntry, call: CallState, attempt: number, w
         fetch: entry.provider.http?.fetch ?? call.fetch,
         provider: id,
         failureCode: 'bad_response',
+        // The provider's own configured origin is trusted; anywhere else the public-network rule applies.
+        network: { allowPrivateNetwork: call.allowPrivateNetwork, trustedOrigin: originOf(entry.provider.http?.baseURL) },
       });
       return { bytes, ...(contentType ? { mediaType: contentType } : {}) };
     },
     warn: (message) => warnings.push(message),
     report: (event) => call.emit({ ...event, provider: id }),
+    notice: (message) => {
+      call.logger.warn(message, { provider: id });
+      call.emit({ type: 'provider.notice', provider: id, message });
+    },
     logger: call.logger,
     attempt,
   };
+}
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Splits `generate` with `n` above the provider's per-call maximum into chunks; seeds advance so chunks differ. */

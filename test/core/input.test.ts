@@ -29,6 +29,8 @@ function echoClient(limits = {}) {
       }),
     ],
     limits,
+    // These tests opt in to both: paths in a temp folder, and msw's made-up hosts (which no resolver knows).
+    input: { files: true, urls: { allowPrivateNetwork: true } },
   });
   return { px, received };
 }

@@ -36,7 +36,7 @@ beforeAll(async () => {
 
 /** Detects faces in a photo file the way the worker does (same detector input, decoding, NMS and scaling). */
 async function detect(path: string): Promise<{ faces: FaceDetection[]; width: number; height: number }> {
-  const image = await decodeImage(sharp, readFileSync(path), 'test');
+  const image = await decodeImage(sharp, readFileSync(path), 'test', 50_000_000);
   const input = await detectorInput(sharp, image);
   const message = {
     detectorInput: input.rgb,

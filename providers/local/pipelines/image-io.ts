@@ -13,16 +13,33 @@ export interface DecodedImage {
 /**
  * Decodes any format sharp reads (grayscale, CMYK, 16-bit, palette, with or without alpha) into 8-bit sRGB RGBA,
  * rotated by its EXIF orientation.
+ *
+ * `maxPixels` is the size the core read from the header (already within `limits.maxPixels`): libvips refuses to
+ * decode more (`limitInputPixels`), animated images are read as their first frame only, and the decoded size is
+ * compared with it, so an image whose header lies about its size is `image_too_large`, never gigabytes of pixels.
  */
-export async function decodeImage(sharp: SharpFn, bytes: Uint8Array, provider: string): Promise<DecodedImage> {
+export async function decodeImage(sharp: SharpFn, bytes: Uint8Array, provider: string, maxPixels: number): Promise<DecodedImage> {
+  const options = { limitInputPixels: Math.max(1, maxPixels), pages: 1, page: 0 } as const;
+  let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
+  let hadAlpha: boolean;
   try {
-    const metadata = await sharp(bytes).metadata();
-    const { data, info } = await sharp(bytes).rotate().toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (info.channels !== 4) throw new Error(`decoded to ${info.channels} channels`);
-    return { rgba: data, width: info.width, height: info.height, hadAlpha: metadata.hasAlpha === true };
+    const metadata = await sharp(bytes, options).metadata();
+    if (metadata.width !== undefined && metadata.height !== undefined && metadata.width * (metadata.pageHeight ?? metadata.height) > maxPixels) throw tooLarge(provider, maxPixels);
+    hadAlpha = metadata.hasAlpha === true;
+    decoded = await sharp(bytes, options).rotate().toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (error) {
+    if (error instanceof Error && (error as { code?: unknown }).code === 'image_too_large') throw error;
+    if (error instanceof Error && /pixel limit/i.test(error.message)) throw tooLarge(provider, maxPixels);
     throw pixmuxError('invalid_image', `${provider}: could not decode the image: ${error instanceof Error ? error.message : String(error)}`, { provider, cause: error });
   }
+  const { data, info } = decoded;
+  if (info.width * info.height > maxPixels) throw tooLarge(provider, maxPixels);
+  if (info.channels !== 4) throw pixmuxError('invalid_image', `${provider}: could not decode the image: decoded to ${info.channels} channels`, { provider });
+  return { rgba: data, width: info.width, height: info.height, hadAlpha };
+}
+
+function tooLarge(provider: string, maxPixels: number) {
+  return pixmuxError('image_too_large', `${provider}: the image decodes to more than the ${maxPixels} pixels its header declares`, { provider });
 }
 
 /** The model's input: the photo's RGB resized to exactly `width × height` (aspect ratio not kept, as the models were trained). */

@@ -7,6 +7,8 @@ import { decodeImage, resizeForModel } from './image-io.js';
 
 export interface RemoveBackgroundJob {
   bytes: Uint8Array;
+  /** Pixels the header declares (within `limits.maxPixels`); decoding more is refused. */
+  maxPixels: number;
   modelPath: string;
   preset: ResolvedPreset;
   format: ImageFormat;
@@ -45,7 +47,7 @@ export interface RemoveBackgroundOutput {
  */
 export async function removeBackgroundPipeline(sharp: SharpFn, pool: WorkerPool, job: RemoveBackgroundJob): Promise<RemoveBackgroundOutput> {
   const t0 = performance.now();
-  const image = await decodeImage(sharp, job.bytes, job.provider);
+  const image = await decodeImage(sharp, job.bytes, job.provider, job.maxPixels);
   const input = await resizeForModel(sharp, image, job.preset.size);
   const t1 = performance.now();
   const result = await pool.run({ modelPath: job.modelPath, preset: job.preset, image: input, signal: job.signal, ...(job.testCrash ? { testCrash: job.testCrash } : {}) });

@@ -10,6 +10,8 @@ export const DETECTOR_SIZE = 640;
 
 export interface RestoreFaceJob {
   bytes: Uint8Array;
+  /** Pixels the header declares (within `limits.maxPixels`); decoding more is refused. */
+  maxPixels: number;
   restorerPath: string;
   detectorPath: string;
   preset: ResolvedFacePreset;
@@ -78,7 +80,7 @@ async function encodeRestored(sharp: SharpFn, rgba: Uint8Array, source: Omit<Dec
  */
 export async function restoreFacePipeline(sharp: SharpFn, pool: WorkerPool, job: RestoreFaceJob): Promise<RestoreFaceOutput> {
   const t0 = performance.now();
-  const image = await decodeImage(sharp, job.bytes, job.provider);
+  const image = await decodeImage(sharp, job.bytes, job.provider, job.maxPixels);
   const detector = await detectorInput(sharp, image);
   const { width, height, hadAlpha } = image;
   const t1 = performance.now();
