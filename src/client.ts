@@ -35,6 +35,8 @@ import { CircuitBreaker, type CircuitOptions } from './circuit/circuit-breaker.j
 import { LoadTracker } from './policy/load.js';
 import { resolvePolicy, validatePolicy, type PolicyOptions } from './policy/policy-options.js';
 import { PixmuxError } from './errors/pixmux-error.js';
+import { redactAttempts, redactErrorInPlace, redactorFor } from './errors/redact.js';
+import { secretsOf } from './provider/define-provider.js';
 import type { PixmuxImage } from './image/pixmux-image.js';
 import { runBatch, type BatchItem, type BatchOptions } from './batch.js';
 import { collectStatus, type PixmuxStatus } from './status.js';
@@ -179,9 +181,11 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
   if (typeof options !== 'object' || options === null) throw pixmuxError('invalid_request', 'createPixmux: options must be an object');
   const limits = { ...DEFAULT_IMAGE_LIMITS, ...options.limits };
   const entries = createRegistry(options.providers, { maxResponseBytes: limits.maxResponseBytes });
+  // This client's own redaction: the patterns plus its providers' secrets, released with the client.
+  const scrub = redactorFor([...entries.values()].map((entry) => secretsOf(entry.provider)));
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const sources = resolveInputSources(options.input);
-  const logger = safeLogger(options.logger);
+  const logger = safeLogger(options.logger, undefined, scrub);
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const clientPolicy = validatePolicy(options.policy, 'createPixmux');
   const circuit = options.circuit === false ? undefined : new CircuitBreaker(options.circuit ?? {});
@@ -207,7 +211,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
   async function call(operation: Operation, raw: CallOptions, normalize: (signal: AbortSignal) => Promise<NormalizedRequest>): Promise<PixmuxResult> {
     const callId = `px_${Date.now().toString(36)}_${(callCounter++).toString(36)}`;
     if (telemetry) await telemetry.ready;
-    const emit = emitter(listener, callId, operation);
+    const emit = emitter(listener, callId, operation, scrub);
     const startedAt = Date.now();
     // Read before validation, so read defensively: validation reports what is wrong with them.
     const deadline = createDeadline(peek(raw, 'timeoutMs'), peek(raw, 'signal'), defaultTimeoutMs);
@@ -240,7 +244,11 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       const plan = cache && digest ? await cache.plan(digest, cacheCandidates(operation, raw.providers), state.providerOptions) : undefined;
       const run = async () => {
         const ran = await runCall(entries, request, raw.providers, state);
-        const result = { ...ran, warnings: [...ran.warnings, ...formatWarnings(operation, request, ran.images)] };
+        const result = {
+          ...ran,
+          warnings: [...ran.warnings, ...formatWarnings(operation, request, ran.images)].map(scrub),
+          attempts: redactAttempts(ran.attempts, scrub),
+        };
         const key = cache && plan ? await cache.save(plan, result, deadline.signal) : undefined;
         if (key) emit({ type: 'cache.stored', key });
         return result;
@@ -273,7 +281,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
         return cache.lead(plan, work);
       }
     } catch (thrown) {
-      const error = deadline.signal.aborted && !isTyped(thrown) ? toPixmuxError(deadline.signal.reason) : toPixmuxError(thrown);
+      const error = redactErrorInPlace(deadline.signal.aborted && !isTyped(thrown) ? toPixmuxError(deadline.signal.reason) : toPixmuxError(thrown), scrub);
       const costUsd = (error.attempts ?? []).reduce((total, attempt) => total + (attempt.costUsd ?? 0), 0);
       emit({ type: 'call.finished', ok: false, costUsd, durationMs: Date.now() - startedAt, error: summarize(error) });
       throw error;

@@ -1,5 +1,5 @@
 import type { PixmuxErrorCode } from './errors/codes.js';
-import { redactDeep } from './errors/redact.js';
+import { redact, redactDeep, type Redact } from './errors/redact.js';
 import type { Operation, ProviderReport, SkipReason } from './types.js';
 
 interface EventBase {
@@ -49,11 +49,11 @@ export type EventInput = PixmuxEvent extends infer E ? (E extends PixmuxEvent ? 
 export type EventListener = (event: PixmuxEvent) => void;
 
 /** Calls the listener with a redacted copy; a listener that throws never breaks a call. */
-export function emitter(listener: EventListener | undefined, callId: string, operation: Operation): (event: EventInput) => void {
+export function emitter(listener: EventListener | undefined, callId: string, operation: Operation, scrub: Redact = redact): (event: EventInput) => void {
   if (!listener) return () => {};
   return (event) => {
     try {
-      listener(redactDeep({ ...event, callId, operation, at: Date.now() } as PixmuxEvent));
+      listener(redactDeep({ ...event, callId, operation, at: Date.now() } as PixmuxEvent, scrub));
     } catch {
       // Listeners are observers; their failures are theirs.
     }

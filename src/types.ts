@@ -228,6 +228,12 @@ export interface ProviderDefinition {
   hasCredentials?: () => boolean;
   /** Options for the provider's HTTP client. */
   http?: ProviderHttpOptions;
+  /**
+   * Credentials to scrub from everything the client reports (errors, causes, attempts, events, logs), whatever their
+   * length. Header values and `baseURL` credentials are added on their own; so is what `registerSecret` took since
+   * the last provider was defined.
+   */
+  secrets?: readonly string[];
   /** Releases resources (worker threads, sockets). */
   dispose?: () => Promise<void>;
 }

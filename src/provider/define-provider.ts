@@ -1,4 +1,5 @@
 import { pixmuxError } from '../errors/create-error.js';
+import { claimRegisteredSecrets, SecretSet } from '../errors/redact.js';
 import type { Operation, ProviderDefinition, Tier } from '../types.js';
 
 const OPERATIONS: readonly Operation[] = ['generate', 'removeBackground', 'restoreFace'];
@@ -40,7 +41,45 @@ export function defineProvider(definition: ProviderDefinition): Provider {
     const value = definition[key];
     if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw pixmuxError('invalid_request', `defineProvider(${definition.id}): ${key} must be a whole number of at least 1`);
   }
-  return Object.freeze({ ...definition, tier, operations, kind: 'pixmux.provider' as const });
+  const provider = Object.freeze({ ...definition, tier, operations, kind: 'pixmux.provider' as const });
+  SECRETS.set(provider, collectSecrets(definition));
+  return provider;
+}
+
+/** Each provider's secrets, released with the provider. */
+const SECRETS = new WeakMap<object, SecretSet>();
+
+/** Header names whose values are not credentials; every other header value is treated as one. */
+const PLAIN_HEADERS = new Set(['accept', 'accept-encoding', 'accept-language', 'cache-control', 'content-type', 'prefer', 'user-agent']);
+
+/**
+ * What a provider must never show: its declared `secrets`, what its factory registered (`resolveApiKey`), every
+ * header value but the plain ones (the token of `Bearer …`-style values too) and the credentials in its base URL.
+ */
+function collectSecrets(definition: ProviderDefinition): SecretSet {
+  const set = claimRegisteredSecrets();
+  for (const secret of definition.secrets ?? []) set.add(secret);
+  for (const [name, value] of Object.entries(definition.http?.headers ?? {})) {
+    if (typeof value !== 'string' || PLAIN_HEADERS.has(name.toLowerCase())) continue;
+    set.add(value);
+    const token = /^(?:Bearer|Key|Token|Basic)\s+(\S+)$/i.exec(value.trim())?.[1];
+    if (token) set.add(token);
+  }
+  if (definition.http?.baseURL) {
+    try {
+      const url = new URL(definition.http.baseURL);
+      if (url.username) set.add(decodeURIComponent(url.username));
+      if (url.password) set.add(decodeURIComponent(url.password));
+    } catch {
+      // Not a URL: the HTTP client reports that on first use.
+    }
+  }
+  return set;
+}
+
+/** The secrets of a provider built with `defineProvider` (an empty set for anything else). */
+export function secretsOf(provider: object): SecretSet {
+  return SECRETS.get(provider) ?? new SecretSet();
 }
 
 export function isProvider(value: unknown): value is Provider {
