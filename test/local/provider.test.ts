@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createPixmux, PixmuxError, type Pixmux, type PixmuxResult } from 'pixmux';
+import { createPixmux, PixmuxError, type Pixmux, type PixmuxEvent, type PixmuxResult } from 'pixmux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { local, type LocalOptions } from '../../providers/local/index.js';
 import { identityModel, writeTinyModel } from './helpers/tiny-model.js';
@@ -154,15 +154,26 @@ describe('local().removeBackground', () => {
     expect(bottom).toBeLessThan(60);
   });
 
-  it('falls back from CUDA to the CPU with a warning that says why, and reports the device', async () => {
+  it('falls back from CUDA to the CPU: the reason once (logger and event), a short line without paths on results', async () => {
     const { raw } = redRamp();
-    const result = await client({ device: 'auto' }).removeBackground({ image: await sharp(raw, RAW).png().toBuffer() });
+    const logged: string[] = [];
+    const notices: PixmuxEvent[] = [];
+    const px = createPixmux({
+      providers: [local({ workerUrl, workers: 1, device: 'auto', models: { removeBackground: { path: identityPath, preset: { size: [8, 4], output: { channel: 0, normalize: 'clip' } } } } })],
+      retry: { retries: 0 },
+      logger: { warn: (message: string) => logged.push(message) },
+      onEvent: (event) => (event.type === 'provider.notice' ? notices.push(event) : undefined),
+    });
+    clients.push(px);
+    const result = await px.removeBackground({ image: await sharp(raw, RAW).png().toBuffer() });
     if (result.metadata.device === 'cuda') return; // a machine with a working CUDA provider: nothing fell back
     expect(result.metadata.device).toBe('cpu');
-    expect(result.warnings.join('\n')).toMatch(/CUDA is not available, so the model ran on the CPU \(.+\)/);
-    // The decision is remembered: later calls still say so.
-    const again = await clients.at(-1)!.removeBackground({ image: await sharp(raw, RAW).png().toBuffer() });
-    expect(again.warnings.join('\n')).toMatch(/CUDA is not available/);
+    expect(result.warnings).toEqual(['local: ran on the CPU because CUDA is not available']);
+    // The decision is remembered: later calls still say so on the result, but the long reason is not repeated.
+    const again = await px.removeBackground({ image: await sharp(raw, RAW).png().toBuffer() });
+    expect(again.warnings).toEqual(['local: ran on the CPU because CUDA is not available']);
+    expect(logged.filter((line) => /CUDA is not available, so the model ran on the CPU \(.+\)/.test(line))).toHaveLength(1);
+    expect(notices).toHaveLength(1);
   });
 
   it('device cpu runs without a warning; device cuda without CUDA is provider_unavailable with install advice', async () => {

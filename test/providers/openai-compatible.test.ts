@@ -13,6 +13,8 @@ function client(options: Partial<Parameters<typeof openaiCompatible>[0]> = {}) {
   return createPixmux({
     providers: [openaiCompatible({ baseURL: BASE, model: 'flux-schnell', apiKey: 'sk-test-secret-123456', ...options })],
     retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 },
+    // Result URLs on msw's made-up hosts: no resolver knows them, so the public-network check is lifted here.
+    input: { urls: { allowPrivateNetwork: true } },
   });
 }
 

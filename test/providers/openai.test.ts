@@ -19,6 +19,8 @@ function client(options: OpenAIOptions = {}, events: PixmuxEvent[] = []) {
     providers: [openai({ apiKey: KEY, ...options })],
     retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 },
     onEvent: (event) => events.push(event),
+    // Result URLs on msw's made-up hosts: no resolver knows them, so the public-network check is lifted here.
+    input: { urls: { allowPrivateNetwork: true } },
   });
 }
 

@@ -18,6 +18,8 @@ function client(options: PixelApiOptions = {}, extra: { onEvent?: (event: Pixmux
     providers: [pixelapi({ apiKey: KEY, polling: { initialDelayMs: 2, maxDelayMs: 10 }, ...options })],
     retry: { retries: extra.retries ?? 0, minDelayMs: 1, maxDelayMs: 5 },
     ...(extra.onEvent ? { onEvent: extra.onEvent } : {}),
+    // Result URLs on msw's made-up hosts: no resolver knows them, so the public-network check is lifted here.
+    input: { urls: { allowPrivateNetwork: true } },
   });
 }
 
