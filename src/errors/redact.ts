@@ -44,7 +44,7 @@ export class SecretSet {
       if (out.includes(secret)) out = out.split(secret).join('[redacted]');
     }
     if (this.short.size > 0) {
-      this.shortPattern ??= new RegExp(`(?<![A-Za-z0-9_~+/.-])(?:${[...this.short].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|')})(?![A-Za-z0-9_~+/-])`, 'g');
+      this.shortPattern ??= new RegExp(`(?<![A-Za-z0-9])(?:${[...this.short].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|')})(?![A-Za-z0-9])`, 'g');
       this.shortPattern.lastIndex = 0;
       out = out.replace(this.shortPattern, '[redacted]');
     }
