@@ -59,3 +59,15 @@ export function echoClient(options: Partial<PixmuxOptions> = {}) {
   });
   return { px, received };
 }
+
+/** The GIF frame bomb: a 16×16 logical screen holding one 16000×16000 frame, in a few dozen bytes. */
+export function gifFrameBomb(): Uint8Array {
+  return new Uint8Array([
+    ...new TextEncoder().encode('GIF89a'),
+    16, 0, 16, 0, 0x00, 0, 0, // screen 16×16, no global colour table
+    0x2c, 0, 0, 0, 0, 0x80, 0x3e, 0x80, 0x3e, 0x00, // image descriptor: 16000×16000 at 0,0
+    0x02, 0x05, 0x84, 0x8f, 0xa9, 0xcb, 0xed, 0x00, // LZW code size, one data sub-block, terminator
+    0x3b,
+  ]);
+}
+

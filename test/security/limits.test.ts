@@ -8,20 +8,13 @@ import { openaiCompatible } from '../../providers/openai-compatible/index.js';
 import { decodeImage } from '../../providers/local/pipelines/image-io.js';
 import { makePng, toBase64 } from '../helpers/images.js';
 import { rejectionOf } from '../helpers/errors.js';
-import { echoClient, useCountingServer } from './helpers.js';
+import { echoClient, gifFrameBomb, useCountingServer } from './helpers.js';
 
 const server = useCountingServer();
 const MB = 1024 * 1024;
 
-/** The GIF frame bomb: a 16×16 logical screen holding one 16000×16000 frame, in a few dozen bytes. */
-export function gifFrameBomb(): Uint8Array {
-  return new Uint8Array([
-    ...new TextEncoder().encode('GIF89a'),
-    16, 0, 16, 0, 0x00, 0, 0, // screen 16×16, no global colour table
-    0x2c, 0, 0, 0, 0, 0x80, 0x3e, 0x80, 0x3e, 0x00, // image descriptor: 16000×16000 at 0,0
-    0x02, 0x05, 0x84, 0x8f, 0xa9, 0xcb, 0xed, 0x00, // LZW code size, one data sub-block, terminator
-    0x3b,
-  ]);
+async function until(done: () => boolean, ms = 3000): Promise<void> {
+  for (const end = Date.now() + ms; !done() && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 function rssMb(): number {
@@ -89,7 +82,7 @@ describe('vendor bodies are capped', () => {
     const outcome = serveHuge(200, 300);
     const error = await rejectionOf(client().generate({ prompt: 'x' }));
     expect(error.attempts?.[0]?.error).toMatchObject({ code: 'bad_response', message: expect.stringMatching(/over the 67108864-byte limit/) });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => outcome.closedEarly);
     expect(outcome.closedEarly).toBe(true);
     expect(outcome.sentMb).toBeLessThan(300);
     console.info(`300 MB body: ${outcome.sentMb} MB sent before the hang-up, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
@@ -101,7 +94,7 @@ describe('vendor bodies are capped', () => {
     const error = await rejectionOf(client().generate({ prompt: 'x' }));
     expect(error.attempts?.[0]?.error).toMatchObject({ code: 'provider_error', status: 500 });
     expect(error.attempts?.[0]?.error?.message.length).toBeLessThan(1000);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => outcome.closedEarly);
     expect(outcome.closedEarly).toBe(true);
     expect(process.resourceUsage().maxRSS / 1024).toBeLessThan(600);
   });
