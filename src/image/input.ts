@@ -97,7 +97,11 @@ function readDataUrl(text: string): Uint8Array {
     if (!bytes) throw pixmuxError('invalid_image', 'The data URL does not hold valid base64');
     return bytes;
   }
-  return new TextEncoder().encode(decodeURIComponent(match[3] ?? ''));
+  try {
+    return new TextEncoder().encode(decodeURIComponent(match[3] ?? ''));
+  } catch {
+    throw pixmuxError('invalid_image', 'The data URL holds malformed percent-encoding');
+  }
 }
 
 async function readFilePath(path: string, maxBytes: number, root: string | undefined): Promise<Uint8Array> {
