@@ -36,6 +36,6 @@ export { memoryBudgetStore } from './budget/memory-store.js';
 export { redisBudgetStore, type RedisBudgetStoreOptions, type RedisEvalClient } from './budget/redis-store.js';
 export type { BudgetLimit, BudgetOptions, BudgetPeriod, BudgetStore, BudgetWindow, ReserveAnswer } from './budget/types.js';
 export { memoryCacheStore, type MemoryCacheOptions } from './cache/memory-store.js';
-export { dirCacheStore } from './cache/dir-store.js';
+export { dirCacheStore, DEFAULT_DIR_CACHE, type DirCacheOptions } from './cache/dir-store.js';
 export { cacheKey, requestDigest, type BackendIdentity } from './cache/key.js';
 export type { CacheEntry, CacheOptions, CacheStore } from './cache/types.js';

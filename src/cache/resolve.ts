@@ -9,7 +9,7 @@ export function resolveCache(options: CacheOptions | CacheStore | undefined): Ca
   if (typeof options !== 'object' || options === null) throw pixmuxError('invalid_request', 'createPixmux: cache must be { memory }, { dir }, { store }, a store with get/set, or false');
   if (isStore(options)) return options;
   if ('memory' in options) return memoryCacheStore(options.memory ?? {});
-  if ('dir' in options) return dirCacheStore({ dir: options.dir });
+  if ('dir' in options) return dirCacheStore(options);
   if ('store' in options && isStore(options.store)) return options.store;
   throw pixmuxError('invalid_request', 'createPixmux: cache must be { memory }, { dir }, { store }, a store with get/set, or false');
 }

@@ -1,3 +1,4 @@
+import type { DirCacheOptions } from './dir-store.js';
 import type { MemoryCacheOptions } from './memory-store.js';
 /** One cached result: the images with their facts, and who made them. */
 export interface CacheEntry {
@@ -22,8 +23,9 @@ export interface CacheStore {
 /**
  * The result cache. `removeBackground` and `restoreFace` are cached; `generate` only when the request has a `seed`.
  * - `{ memory: { maxEntries, maxBytes, ttlMs } }`: an in-process LRU bounded by entries and bytes.
- * - `{ dir: '/var/cache/pixmux' }`: files, written atomically (Node only; loaded when first used).
+ * - `{ dir: '/var/cache/pixmux', maxBytes, ttlMs }`: files, written atomically, at most 1 GB and 7 days by default,
+ *   oldest out first (Node only; loaded when first used).
  * - `{ store }`: your own `CacheStore`.
  * - `false` or undefined: no cache.
  */
-export type CacheOptions = { memory: MemoryCacheOptions } | { dir: string } | { store: CacheStore } | false;
+export type CacheOptions = { memory: MemoryCacheOptions } | DirCacheOptions | { store: CacheStore } | false;
