@@ -12,7 +12,7 @@ const { createPixmux } = await import('pixmux');
 const { fal } = await import('pixmux/providers/fal');
 
 const image = process.argv[2] ?? new URL('../test/fixtures/skimage_chelsea.png', import.meta.url);
-const px = createPixmux({ providers: [fal({ baseURL: process.env.FAL_BASE_URL })], timeoutMs: 120_000 });
+const px = createPixmux({ providers: [fal({ baseURL: process.env.FAL_BASE_URL })], timeoutMs: 120_000, input: { files: true } });
 const result = await px.removeBackground({ image, format: 'png', ...(process.argv[3] ? { model: process.argv[3] } : {}) });
 mkdirSync('out', { recursive: true });
 writeFileSync('out/fal-cutout.png', result.images[0].bytes);

@@ -12,7 +12,7 @@ const { createPixmux } = await import('pixmux');
 const { pixelapi } = await import('pixmux/providers/pixelapi');
 
 const image = process.argv[2] ?? new URL('../test/fixtures/skimage_astronaut.png', import.meta.url);
-const px = createPixmux({ providers: [pixelapi({ baseURL: process.env.PIXELAPI_BASE_URL })], timeoutMs: 120_000 });
+const px = createPixmux({ providers: [pixelapi({ baseURL: process.env.PIXELAPI_BASE_URL })], timeoutMs: 120_000, input: { files: true } });
 const result = await px.restoreFace({ image });
 mkdirSync('out', { recursive: true });
 const extension = result.images[0].mediaType.split('/')[1];

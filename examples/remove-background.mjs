@@ -5,7 +5,7 @@
 //   npm run build && node examples/remove-background.mjs [--image photo.jpg] [--model path.onnx --preset id] [--device cpu]
 //
 // Offline (PIXMUX_OFFLINE=1) with no model in the cache it fails with instructions and exit code 1.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -41,11 +41,12 @@ const provider = local({
   onProgress,
   ...(args.model ? { models: { removeBackground: { path: args.model, preset: args.preset } } } : {}),
 });
-const px = createPixmux({ providers: [provider], timeoutMs: 30 * 60_000 });
+// File paths are read only when a client opts in (a service forwarding users' strings must not read its own disk).
+const px = createPixmux({ providers: [provider], timeoutMs: 30 * 60_000, input: { files: true } });
 
 try {
   const started = performance.now();
-  const result = await px.removeBackground({ image: readFileSync(args.image) });
+  const result = await px.removeBackground({ image: args.image });
   const seconds = (performance.now() - started) / 1000;
   mkdirSync(args.out, { recursive: true });
   const target = join(args.out, `${basename(args.image, extname(args.image))}-cutout.png`);

@@ -13,7 +13,7 @@ const { createPixmux } = await import('pixmux');
 const { removebg } = await import('pixmux/providers/removebg');
 
 const image = process.argv[2] ?? new URL('../test/fixtures/skimage_astronaut.png', import.meta.url);
-const px = createPixmux({ providers: [removebg({ size: process.argv[3] ?? 'full', baseURL: process.env.REMOVE_BG_BASE_URL })], retry: { retries: 2 } });
+const px = createPixmux({ providers: [removebg({ size: process.argv[3] ?? 'full', baseURL: process.env.REMOVE_BG_BASE_URL })], retry: { retries: 2 }, input: { files: true } });
 const result = await px.removeBackground({ image, format: 'png' });
 mkdirSync('out', { recursive: true });
 writeFileSync('out/removebg.png', result.images[0].bytes);

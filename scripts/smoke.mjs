@@ -30,7 +30,7 @@ function smokeLocal(app) {
   });
   const photo = join(root, 'test/fixtures/skimage_astronaut.png');
   const body = (label) => `
-    const px = createPixmux({ providers: [local({ device: 'cpu', workers: 1, models: { removeBackground: { path: ${JSON.stringify(model)}, preset: 'pphumanseg' } } })] });
+    const px = createPixmux({ providers: [local({ device: 'cpu', workers: 1, models: { removeBackground: { path: ${JSON.stringify(model)}, preset: 'pphumanseg' } } })], input: { files: true } });
     const result = await px.removeBackground({ image: ${JSON.stringify(photo)} });
     const image = result.images[0];
     if (image.mediaType !== 'image/png' || image.width !== 512 || image.height !== 512) throw new Error('${label}: unexpected cut-out ' + JSON.stringify(image));
