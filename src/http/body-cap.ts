@@ -5,7 +5,9 @@
 
 /**
  * The same response with a body that fails with `onTooLarge()` once more than `maxBytes` arrive (or at once when
- * `content-length` says so). Every reader (`text()`, `json()`, `arrayBuffer()`, a stream reader) sees the cap.
+ * `content-length` says so). Every reader (`text()`, `json()`, `arrayBuffer()`, `bytes()`, `blob()`, `body`) sees
+ * the cap. It is a proxy over the response, not a new one: the readers pull the original stream and count, and a
+ * capped `body` stream is only built when something asks for `body` itself.
  */
 export function capResponse(response: Response, maxBytes: number, onTooLarge: () => Error): Response {
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
@@ -13,10 +15,61 @@ export function capResponse(response: Response, maxBytes: number, onTooLarge: ()
     response.body?.cancel().catch(() => {});
     throw onTooLarge();
   }
-  if (!response.body) return response;
-  const reader = response.body.getReader();
+  const source = response.body;
+  if (!source) return response;
+  let body: ReadableStream<Uint8Array> | undefined;
+  const readAll = () => readAllCapped(source, maxBytes, onTooLarge);
+  const overrides: Record<PropertyKey, unknown> = {
+    arrayBuffer: async () => {
+      const bytes = await readAll();
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+    },
+    bytes: readAll,
+    text: async () => new TextDecoder().decode(await readAll()),
+    json: async () => JSON.parse(new TextDecoder().decode(await readAll())) as unknown,
+    blob: async () => new Blob([(await readAll()) as Uint8Array<ArrayBuffer>], { type: response.headers.get('content-type') ?? '' }),
+  };
+  return new Proxy(response, {
+    get(target, property) {
+      if (property === 'body') return (body ??= cappedStream(source, maxBytes, onTooLarge));
+      if (Object.hasOwn(overrides, property)) return overrides[property];
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** Reads a whole stream into one array, failing (and cancelling the stream) past `maxBytes`. */
+async function readAllCapped(source: ReadableStream<Uint8Array>, maxBytes: number, onTooLarge: () => Error): Promise<Uint8Array> {
+  const reader = source.getReader();
+  const chunks: Uint8Array[] = [];
   let total = 0;
-  const capped = new ReadableStream<Uint8Array>({
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      // Never await a cancel: some stream implementations only settle it once the producer finishes.
+      reader.cancel().catch(() => {});
+      throw onTooLarge();
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/** A stream over `source` that errors with `onTooLarge()` past `maxBytes`. */
+function cappedStream(source: ReadableStream<Uint8Array>, maxBytes: number, onTooLarge: () => Error): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  let total = 0;
+  return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
@@ -31,7 +84,6 @@ export function capResponse(response: Response, maxBytes: number, onTooLarge: ()
       }
       total += chunk.value.byteLength;
       if (total > maxBytes) {
-        // Never await a cancel: some stream implementations only settle it once the producer finishes.
         reader.cancel().catch(() => {});
         controller.error(onTooLarge());
         return;
@@ -42,9 +94,6 @@ export function capResponse(response: Response, maxBytes: number, onTooLarge: ()
       return reader.cancel(reason).catch(() => {});
     },
   });
-  const out = new Response(capped, { status: response.status, statusText: response.statusText, headers: response.headers });
-  Object.defineProperty(out, 'url', { value: response.url });
-  return out;
 }
 
 /** Reads at most `maxBytes` of a body as text and cancels the rest; `truncated` says whether there was more. */
