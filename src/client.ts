@@ -57,7 +57,7 @@ export interface PixmuxOptions {
   retry?: RetryOptions;
   /** Default deadline of a whole call, retries and fallbacks included. @default 120_000 */
   timeoutMs?: number;
-  /** Limits on input images and downloads. @default { maxBytes: 25 MB, maxPixels: 50 MP, maxDownloadBytes: 50 MB, downloadTimeoutMs: 30000 } */
+  /** Limits on input images and downloads. @default { maxBytes: 25 MB, maxPixels: 50 MP, maxDownloadBytes: 50 MB, downloadTimeoutMs: 30000, maxResponseBytes: 64 MB } */
   limits?: ImageLimits;
   /** Receives a typed event for every decision: attempts, retries, fallbacks, the end of each call. Keys are never included. */
   onEvent?: EventListener;

@@ -16,7 +16,9 @@ export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
 /**
  * An input image: bytes (`Uint8Array`, `Buffer`, `ArrayBuffer`), a `Blob`, a data URL, a base64 string,
- * an `http(s)` URL (downloaded with a size cap and a timeout), or, in Node, a file path or `file:` URL.
+ * an `http(s)` URL (downloaded with a size cap and a timeout; public addresses only unless
+ * `input.urls.allowPrivateNetwork`), or, in Node and only with `createPixmux({ input: { files } })`, a file path or
+ * `file:` URL.
  */
 export type ImageInput = Uint8Array | ArrayBuffer | Blob | string | URL;
 
