@@ -83,6 +83,8 @@ describe('hedging over job-style vendors', () => {
       policy: { order: 'listed', hedgeAfterMs: 30 },
       retry: { retries: 0 },
       onEvent: (event) => events.push(event),
+      // Result URLs on msw's made-up CDN hosts: no resolver knows them, so the public-network check is lifted here.
+      input: { urls: { allowPrivateNetwork: true } },
     });
 
     const result = await px.generate({ prompt: 'a red bicycle' });
