@@ -100,7 +100,7 @@ export interface Pixmux {
   /**
    * Cuts the subject out of a photo.
    * @example
-   * const { images } = await px.removeBackground({ image: './photo.jpg' });
+   * const { images } = await px.removeBackground({ image: photoBytes }); // paths need createPixmux({ input: { files: true } })
    */
   removeBackground(request: RemoveBackgroundRequest): Promise<PixmuxResult>;
   /**

@@ -50,7 +50,8 @@ export interface LocalOptions {
    */
   models?: { removeBackground?: LocalModelChoice; restoreFace?: LocalFaceModelChoice; faceDetector?: LocalFaceDetectorChoice };
   /**
-   * Where inference runs. `auto` tries CUDA and falls back to the CPU with a warning on the result;
+   * Where inference runs. `auto` tries CUDA and falls back to the CPU: the reason is logged once per provider (and sent
+   * as a `provider.notice` event), each result carries a short warning;
    * `cuda` and `webgpu` fail with `provider_unavailable` when the device cannot be used.
    * @default 'auto'
    */
