@@ -32,5 +32,8 @@ describe('in an edge runtime', () => {
     await expect(px.removeBackground({ image: PNG_BASE64 })).resolves.toMatchObject({ provider: 'echo' });
     await expect(px.removeBackground({ image: `data:image/png;base64,${PNG_BASE64}` })).resolves.toMatchObject({ provider: 'echo' });
     await expect(px.removeBackground({ image: './photo.png' })).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringContaining('files: true') });
+    // No resolver here: URLs written as private or loopback IP literals are refused before any fetch.
+    await expect(px.removeBackground({ image: 'http://127.0.0.1:9/photo.png' })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(px.removeBackground({ image: 'http://[::ffff:169.254.169.254]/latest' })).rejects.toMatchObject({ code: 'invalid_request' });
   });
 });

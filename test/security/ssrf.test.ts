@@ -180,3 +180,25 @@ describe('result URLs from a provider', () => {
     expect(other.requests).toEqual(['GET /out.png']);
   });
 });
+
+describe('the address rules (net.BlockList)', () => {
+  it('passes public addresses and refuses every rule, embedded IPv4 forms included', async () => {
+    const { addressRule } = await import('../../src/http/node-guard.js');
+    for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '[2a00:1450:4001::200e]', '::ffff:8.8.8.8']) expect(addressRule(address), address).toBeUndefined();
+    const rules: Array<[string, RegExp]> = [
+      ['127.255.255.254', /loopback/],
+      ['::ffff:127.0.0.1', /loopback/],
+      ['2002:7f00:1::', /loopback/], // 6to4 of 127.0.0.1
+      ['64:ff9b::a9fe:a9fe', /cloud metadata/], // NAT64 of 169.254.169.254
+      ['100.100.100.200', /cloud metadata/],
+      ['172.31.255.255', /private/],
+      ['198.18.0.1', /private/],
+      ['100.127.255.255', /CGNAT/],
+      ['239.255.255.250', /multicast/],
+      ['255.255.255.255', /multicast or reserved/],
+      ['fe80::1%eth0', /link-local/],
+      ['0.1.2.3', /unspecified/],
+    ];
+    for (const [address, rule] of rules) expect(addressRule(address), address).toMatch(rule);
+  });
+});
