@@ -11,10 +11,12 @@ describe('error edges', () => {
     expect(isRetryableStatus(status)).toBe(false);
   });
 
-  it('registers a credential of 6 characters or more, ignores shorter ones', () => {
+  it('redacts a registered credential whatever its length: a short one as a whole token only', () => {
     registerSecret('k6ch#x');
-    registerSecret('k5c#x');
-    expect(redact('a k6ch#x b k5c#x c')).toBe('a [redacted] b k5c#x c');
+    registerSecret('k5c');
+    expect(redact('a k6ch#x b k5c c')).toBe('a [redacted] b [redacted] c');
+    // Inside a longer word a short key is not a token: 'k5cz' is left alone.
+    expect(redact('k5cz')).toBe('k5cz');
   });
 
   it('names "request" when no provider is known, and keeps the provider when one is', () => {
