@@ -112,6 +112,8 @@ describe('sniffImage', () => {
 
   it('tells AVIF from HEIC by brand, and rejects a HEIC cut before its size box', () => {
     expect(sniffImage(heif('avif', ['mif1', 'avif'], [[800, 600]]))).toEqual({ ok: true, image: { mediaType: 'image/avif', width: 800, height: 600 } });
+    // The brand may be among the compatible ones only (major brand mif1): still AVIF, read from the ftyp's list.
+    expect(sniffImage(heif('mif1', ['mif1', 'miaf', 'avif'], [[800, 600]]))).toEqual({ ok: true, image: { mediaType: 'image/avif', width: 800, height: 600 } });
     const heic = heif('heic', ['mif1', 'heic'], [[4032, 3024]]);
     const ispeAt = Buffer.from(heic).indexOf('ispe');
     expect(sniffImage(heic.subarray(0, ispeAt + 6))).toEqual({ ok: false, reason: expect.stringMatching(/truncated HEIC/) });
