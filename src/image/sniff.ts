@@ -132,7 +132,8 @@ function isoBmff(bytes: Uint8Array, view: DataView): SniffResult {
   if (!mediaType) return fail(`unsupported ISO media brand "${brand}"`);
   // The image spatial extents box ('ispe') carries width and height; take the largest (the primary image, not a thumbnail).
   let best: { width: number; height: number } | undefined;
-  for (let i = 0; i + 20 <= bytes.length; i++) {
+  // 'ispe', version and flags, then width and height: 16 bytes from the type.
+  for (let i = 0; i + 16 <= bytes.length; i++) {
     if (bytes[i] === 0x69 && ascii(bytes, i, 4) === 'ispe') {
       const width = view.getUint32(i + 8);
       const height = view.getUint32(i + 12);

@@ -117,6 +117,9 @@ describe('sniffImage', () => {
     const heic = heif('heic', ['mif1', 'heic'], [[4032, 3024]]);
     const ispeAt = Buffer.from(heic).indexOf('ispe');
     expect(sniffImage(heic.subarray(0, ispeAt + 6))).toEqual({ ok: false, reason: expect.stringMatching(/truncated HEIC/) });
+    // A size box that ends exactly where the bytes end is whole: 'ispe', version and flags, width, height.
+    expect(sniffImage(heic.subarray(0, ispeAt + 16))).toEqual({ ok: true, image: { mediaType: 'image/heic', width: 4032, height: 3024 } });
+    expect(sniffImage(heic.subarray(0, ispeAt + 15))).toEqual({ ok: false, reason: expect.stringMatching(/truncated HEIC/) });
     expect(sniffImage(heif('mp42', ['isom', 'mp42'], [[1, 1]]))).toEqual({ ok: false, reason: expect.stringMatching(/unsupported ISO media brand "mp42"/) });
   });
 
