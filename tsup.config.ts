@@ -29,10 +29,28 @@ const shared: Options = {
   treeshake: true,
   // Providers import the core as 'pixmux', exactly as third-party providers do; it stays one shared copy.
   external: ['pixmux', 'onnxruntime-node', 'sharp', /^node:/],
-  dts: true,
+  // `npm start` and the CLI tests build JavaScript only (scripts/build-if-stale.mjs); `npm run build` adds the types.
+  dts: process.env.PIXMUX_BUILD_JS_ONLY !== '1',
+};
+
+/**
+ * The `pixmux` command (package.json `bin`): ESM only, built on the public surface — it imports `pixmux` and
+ * `pixmux/providers/*` like any user, so they stay external and resolve to the package's own exports.
+ */
+const cli: Options = {
+  entry: { 'cli/index': 'src/cli/index.ts' },
+  format: ['esm'],
+  target: 'node20',
+  platform: 'node',
+  sourcemap: true,
+  clean: false,
+  splitting: false,
+  dts: false,
+  external: [/^pixmux(\/.*)?$/, 'onnxruntime-node', 'sharp', 'playwright-core'],
 };
 
 export default defineConfig([
   { ...shared, format: ['esm'], clean: true, splitting: true, noExternal: bundled },
   { ...shared, format: ['cjs'], clean: false, splitting: false, noExternal: bundled },
+  cli,
 ]);
