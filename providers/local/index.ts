@@ -111,9 +111,14 @@ const FACE_DEFAULTS = { blend: 1, maxFaces: 10, minEyeDistance: 16 } as const;
 const DEFAULTS = { maxQueue: 32, maxBatch: 4, maxBatchWaitMs: 2 } as const;
 const DEVICES: readonly Device[] = ['auto', 'cuda', 'cpu', 'webgpu'];
 
-/** `worker.js` beside the ESM build, `worker.cjs` beside the CJS build. */
+/**
+ * `worker.js` beside the ESM build, `worker.cjs` beside the CJS build. The ESM build asks `import.meta.url` first:
+ * a `__filename` may be in scope there without being this module's (`node -e` defines a global `__filename` of
+ * "[eval]"). The CJS build has no `import.meta` (the bundler leaves an empty object), so it falls to `__filename`.
+ */
 function defaultWorkerUrl(): URL {
-  const here = typeof __filename === 'string' ? pathToFileURL(__filename).href : import.meta.url;
+  const meta = (import.meta as { url?: unknown }).url;
+  const here = typeof meta === 'string' && meta.startsWith('file:') ? meta : pathToFileURL(__filename).href;
   return new URL(here.endsWith('.cjs') ? './worker.cjs' : './worker.js', here);
 }
 

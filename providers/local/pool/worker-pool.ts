@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { pixmuxError, waitAtRate, type Capacity, type PixmuxError } from 'pixmux';
 import type { ResolvedPreset } from '../presets.js';
 import { createMovingAverage } from './moving-average.js';
+import { workerExecArgv } from './worker-exec-argv.js';
 import type { Device, FacesResultMessage, RestoreFacesMessage, RunMessage, StageTimings, UsedDevice, WorkerReply } from './protocol.js';
 
 export interface WorkerPoolOptions {
@@ -132,7 +133,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const effectiveDevice = (): Device => (options.device === 'auto' && autoFallbackWarning ? 'cpu' : options.device);
 
   function spawn(): Slot {
-    const slot: Slot = { id: nextSlotId++, worker: new Worker(options.workerUrl), warmed: new Set(), batch: undefined, startedAt: 0, dead: false };
+    const slot: Slot = { id: nextSlotId++, worker: new Worker(options.workerUrl, { execArgv: workerExecArgv(process.execArgv) }), warmed: new Set(), batch: undefined, startedAt: 0, dead: false };
     slot.worker.unref();
     slot.worker.on('message', (reply: WorkerReply) => onReply(slot, reply));
     slot.worker.on('error', (error) => onDeath(slot, `the worker thread crashed: ${error.message}`));
