@@ -3,8 +3,8 @@
 // `npm start` and the CLI tests need the built package, not its d.ts files, and a fresh clone should not wait for
 // a full `npm run build` on every run. The build's output is shown only when it fails.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const outputs = ['dist/index.js', 'dist/index.cjs', 'dist/providers/local/index.js', 'dist/providers/local/worker.js', 'dist/providers/local/worker.cjs', 'dist/cli/index.js'];
@@ -25,12 +25,40 @@ export function isStale() {
   return Math.max(...sources.map((source) => newest(join(root, source)))) > built;
 }
 
-if (isStale()) {
-  process.stderr.write('building dist/ (JavaScript only) …\n');
-  const tsup = join(root, 'node_modules/tsup/dist/cli-default.js');
-  const result = spawnSync(process.execPath, [tsup, '--silent'], { cwd: root, env: { ...process.env, PIXMUX_BUILD_JS_ONLY: '1' }, encoding: 'utf8' });
-  if (result.status !== 0) {
-    process.stderr.write(`${result.stdout}${result.stderr}\nbuild failed (tsup exited ${result.status ?? result.signal})\n`);
-    process.exit(1);
+/**
+ * One build at a time: test files that need dist/ may call this in parallel, and tsup cleans dist/ before it writes.
+ * The lock is a directory (mkdir is atomic); one older than two minutes is left over from a killed build.
+ */
+const lock = join(root, 'node_modules/.cache/pixmux-build.lock');
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+function withLock(fn) {
+  mkdirSync(dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })?.mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      else sleep(200);
+    }
   }
+  try {
+    fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+if (isStale()) {
+  withLock(() => {
+    if (!isStale()) return; // built by another process while this one waited
+    process.stderr.write('building dist/ (JavaScript only) …\n');
+    const tsup = join(root, 'node_modules/tsup/dist/cli-default.js');
+    const result = spawnSync(process.execPath, [tsup, '--silent'], { cwd: root, env: { ...process.env, PIXMUX_BUILD_JS_ONLY: '1' }, encoding: 'utf8' });
+    if (result.status !== 0) {
+      process.stderr.write(`${result.stdout}${result.stderr}\nbuild failed (tsup exited ${result.status ?? result.signal})\n`);
+      process.exitCode = 1;
+    }
+  });
 }
