@@ -63,7 +63,7 @@ export function createReport(path: string, title: string) {
         out,
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title><style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:4px 8px;vertical-align:middle}
-th{background:#f4f4f4;text-align:left}.thumb img{max-width:128px;max-height:128px;background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/16px 16px}
+th{background:#f4f4f4;text-align:left}.thumb img{width:128px;height:128px;object-fit:contain;image-rendering:auto;background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/16px 16px}
 tr.failed{background:#fff0f0}.reason{color:#a00}h2{margin-top:1.5em}</style></head><body>
 <h1>${escape(title)}</h1>
 <p id="totals">${totals.succeeded} succeeded, ${totals.failed} failed, ${totals.skipped} skipped (output present) · $${totals.costUsd.toFixed(4)} in all · generated ${new Date().toISOString()}</p>
