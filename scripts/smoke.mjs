@@ -149,7 +149,9 @@ export async function use(): Promise<PixmuxResult> {
 }
 
 try {
-  const tarball = join(work, run('npm', ['pack', '--silent', '--pack-destination', work], root).trim().split('\n').at(-1));
+  // `prepack` builds the package (types included); after `npm run build` (as in .ci/run) that work is already done.
+  const built = existsSync(join(root, 'dist/index.d.ts')) && existsSync(join(root, 'dist/cli/index.js'));
+  const tarball = join(work, run('npm', ['pack', '--silent', ...(built ? ['--ignore-scripts'] : []), '--pack-destination', work], root).trim().split('\n').at(-1));
   console.log(`smoke: packed ${tarball}`);
   const app = join(work, 'app');
   execFileSync('mkdir', ['-p', app]);
@@ -165,6 +167,12 @@ try {
   process.stdout.write(run(process.execPath, ['probe.cjs'], app));
   typecheckConsumer(app, subpaths);
   smokeLocal(app);
+  // The `pixmux` bin: installed, executable, and answering without network or configuration.
+  const help = run(join(app, 'node_modules/.bin/pixmux'), ['--help'], app);
+  if (!help.includes('pixmux remove-bg')) throw new Error(`pixmux --help printed: ${help}`);
+  const providers = JSON.parse(run(join(app, 'node_modules/.bin/pixmux'), ['providers', '--json'], app));
+  if (providers.providers[0]?.id !== 'local') throw new Error(`pixmux providers --json: ${JSON.stringify(providers)}`);
+  console.log('smoke: pixmux bin ok (--help, providers)');
   console.log('smoke: passed');
 } catch (error) {
   console.error(`smoke: FAILED: ${error instanceof Error ? error.message : error}`);
