@@ -6,7 +6,7 @@ import type { CliArgs } from './args.js';
 import { EXIT, UsageError } from './usage.js';
 
 type LocalModule = typeof import('pixmux/providers/local');
-type Spec = LocalModule['MODELS'][string];
+type Spec = import('pixmux/providers/local').ModelSpec;
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 /** `<cache>/models/<id>/<file>`, the layout the local provider documents. */
@@ -20,7 +20,7 @@ async function sha256(path: string): Promise<string> {
 
 function lookup(models: LocalModule['MODELS'], id: string | undefined): Spec {
   if (id === undefined) throw new UsageError(`name a model: ${Object.keys(models).join(', ')}`);
-  const spec = models[id];
+  const spec = (models as Record<string, Spec | undefined>)[id];
   if (!spec) throw new UsageError(`unknown model "${id}" (known: ${Object.keys(models).join(', ')})`);
   return spec;
 }
@@ -34,7 +34,7 @@ export async function runModelsCommand(args: CliArgs): Promise<number> {
   const defaults = new Set(Object.values(DEFAULT_MODELS));
 
   if (action === 'list' || action === undefined) {
-    const rows = Object.values(MODELS).map((spec) => {
+    const rows = (Object.values(MODELS) as Spec[]).map((spec) => {
       const size = spec.files.reduce((sum, file) => sum + (file.size ?? 0), 0);
       const cached = spec.files.every((file) => existsSync(filePath(cacheDir, spec, file.name)));
       return { id: spec.id, operation: spec.operation, sizeBytes: size, license: spec.license, commercial: spec.commercial, default: defaults.has(spec.id), cached, ...(spec.role ? { role: spec.role } : {}), ...(spec.notes ? { notes: spec.notes } : {}) };
@@ -81,7 +81,7 @@ export async function runModelsCommand(args: CliArgs): Promise<number> {
   }
 
   if (action === 'verify') {
-    const specs = id === undefined ? Object.values(MODELS) : [lookup(MODELS, id)];
+    const specs: Spec[] = id === undefined ? (Object.values(MODELS) as Spec[]) : [lookup(MODELS, id)];
     let bad = 0;
     const results: { id: string; file: string; state: 'ok' | 'missing' | 'mismatch'; detail?: string }[] = [];
     for (const spec of specs) {
