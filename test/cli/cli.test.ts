@@ -75,6 +75,17 @@ describe('pixmux remove-bg', () => {
     expect(run.stderr).toMatch(/^ok {3}in\/skimage_rocket\.jpg → out\/skimage_rocket\.png \(stub, \$0\.0010; picky failed \(provider_unavailable: picky refuses JPEG\) → fallback\)$/m);
   });
 
+  it('--budget caps what the run spends: items past it fail with budget_exceeded (exit 1), the others are written', async () => {
+    const dir = project();
+    const run = await runCli(['remove-bg', 'in', '-o', 'out', '--provider', 'stub', '--budget', '0.002', '--concurrency', '1', '--json'], { cwd: dir });
+    expect(run.code).toBe(1);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ succeeded: 2, failed: PHOTOS.length - 2 });
+    expect(summary.costUsd).toBeCloseTo(0.002, 6);
+    expect(run.stderr.match(/^FAIL .*: budget_exceeded: /gm)).toHaveLength(PHOTOS.length - 2);
+    expect(outputs(join(dir, 'out'))).toHaveLength(2);
+  });
+
   it('prints plain lines, no terminal control codes, when not on a terminal', async () => {
     const dir = project();
     const run = await runCli(['remove-bg', 'in/*.png', '-o', 'out', '--provider', 'stub'], { cwd: dir });
