@@ -1,0 +1,91 @@
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, ROOT, TINY_PNG } from '../cli/helpers.js';
+
+const run = promisify(execFile);
+
+/**
+ * The examples a user copies from, run as they ship (against the built package) with loopback stubs of an
+ * OpenAI-compatible server in place of real hosts: an example that stops working fails the suite.
+ */
+describe('examples run', () => {
+  let server: Server;
+  let base: string;
+  const dir = mkdtempSync(join(tmpdir(), 'pixmux-examples-'));
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    server = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      req.resume();
+      req.on('end', () => {
+        // /down/… fails like a GPU box that is out of memory; everything else answers with a 1×1 PNG.
+        if (req.url?.startsWith('/down/')) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"CUDA out of memory"}}');
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [{ b64_json: TINY_PNG.toString('base64') }] }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  }, 180_000);
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const node = (script: string, args: string[], env: Record<string, string>) =>
+    run(process.execPath, [join(ROOT, 'examples', script), ...args], { cwd: dir, env: { ...process.env, ...env }, timeout: 120_000 });
+
+  it('custom-provider.mjs: an in-house provider fails over to its backup', async () => {
+    const { stdout } = await node('custom-provider.mjs', [], {});
+    expect(stdout).toMatch(/backup/);
+  });
+
+  it('serverless-handler.mjs: a Web Request in, the image out', async () => {
+    const { stdout } = await node('serverless-handler.mjs', ['a red bicycle'], { IMAGE_API_URL: `${base}/v1` });
+    expect(stdout.trim()).toMatch(/^200 image\/png from openai-compatible, \d+ bytes$/);
+  });
+
+  it('batch-script.mjs: one file per prompt, a summary, exit 0', async () => {
+    const prompts = join(dir, 'prompts.txt');
+    writeFileSync(prompts, 'a cat\n\na dog\na fox\n');
+    const out = join(dir, 'batch-out');
+    const { stdout } = await node('batch-script.mjs', [prompts, out], { IMAGE_API_URL: `${base}/v1` });
+    expect(stdout).toMatch(/3 written, 0 failed/);
+    expect(readdirSync(out).sort()).toEqual(['00000.png', '00001.png', '00002.png']);
+  });
+
+  it('stack-with-budget.mjs: a GPU box that is down spills every call to the cheap tier, spend counted against the day', async () => {
+    const { stdout } = await node('stack-with-budget.mjs', ['a bicycle', '6'], { GPU_URL: `${base}/down/v1`, CHEAP_URL: `${base}/cheap/v1`, PREMIUM_URL: `${base}/premium/v1` });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ served: { cheap: 6 }, spentToday: 0.018, limit: 5 });
+    expect(seen.some((url) => url.startsWith('/premium/'))).toBe(false);
+  });
+
+  it('http-endpoint.mjs: POST /generate answers with the PNG, a bad request with 400 and its code', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'examples/http-endpoint.mjs')], { cwd: dir, env: { ...process.env, PORT: '0', IMAGE_API_URL: `${base}/v1` } });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          const match = /listening on (\S+)/.exec(chunk.toString());
+          if (match) resolve(match[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`the endpoint exited with ${code}`)));
+      });
+      const ok = await fetch(url, { method: 'POST', body: JSON.stringify({ prompt: 'a red bicycle' }) });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-type')).toBe('image/png');
+      expect(ok.headers.get('x-provider')).toBe('openai-compatible');
+      expect(Buffer.from(await ok.arrayBuffer()).equals(TINY_PNG)).toBe(true);
+      const bad = await fetch(url, { method: 'POST', body: JSON.stringify({ prompt: '' }) });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
