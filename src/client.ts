@@ -175,7 +175,7 @@ let callCounter = 0;
 /**
  * Creates a client over one or more providers.
  * @example
- * const px = createPixmux({ providers: [openaiCompatible({ baseURL: 'http://gpu-box:8000/v1' })] });
+ * const px = createPixmux({ providers: [openaiCompatible({ baseURL: 'http://gpu-box:8000/v1', model: 'flux-schnell' })] });
  */
 export function createPixmux(options: PixmuxOptions): Pixmux {
   if (typeof options !== 'object' || options === null) throw pixmuxError('invalid_request', 'createPixmux: options must be an object');
