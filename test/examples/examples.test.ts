@@ -41,6 +41,24 @@ describe('examples run', () => {
   const node = (script: string, args: string[], env: Record<string, string>) =>
     run(process.execPath, [join(ROOT, 'examples', script), ...args], { cwd: dir, env: { ...process.env, ...env }, timeout: 120_000 });
 
+  it('openai-compatible-generate.mjs: one image from the server it is pointed at', async () => {
+    const { stdout } = await node('openai-compatible-generate.mjs', ['a red bicycle'], { OPENAI_COMPATIBLE_BASE_URL: `${base}/v1`, OPENAI_COMPATIBLE_MODEL: 'stub' });
+    expect(stdout).toMatch(/wrote out\/openai-compatible\.png: provider openai-compatible, model stub/);
+  });
+
+  // The vendor examples make billed calls to the real APIs; without their key each says what to set and exits 0.
+  it.each([
+    ['openai-generate.mjs', 'OPENAI_API_KEY'],
+    ['stability-generate.mjs', 'STABILITY_API_KEY'],
+    ['replicate-generate.mjs', 'REPLICATE_API_TOKEN'],
+    ['fal-remove-background.mjs', 'FAL_KEY'],
+    ['pixelapi-restore-face.mjs', 'PIXELAPI_API_KEY'],
+    ['removebg-remove-background.mjs', 'REMOVE_BG_API_KEY'],
+  ])('%s without %s: skips and says which variable to set', async (script, variable) => {
+    const { stdout } = await run(process.execPath, [join(ROOT, 'examples', script)], { cwd: dir, env: { ...process.env, [variable]: '' }, timeout: 60_000 });
+    expect(stdout).toMatch(new RegExp(`^skipped: set ${variable} `));
+  });
+
   it('custom-provider.mjs: an in-house provider fails over to its backup', async () => {
     const { stdout } = await node('custom-provider.mjs', [], {});
     expect(stdout).toMatch(/backup/);
