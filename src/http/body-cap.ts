@@ -40,7 +40,7 @@ export function capResponse(response: Response, maxBytes: number, onTooLarge: ()
 }
 
 /** Reads a whole stream into one array, failing (and cancelling the stream) past `maxBytes`. */
-async function readAllCapped(source: ReadableStream<Uint8Array>, maxBytes: number, onTooLarge: () => Error): Promise<Uint8Array> {
+export async function readAllCapped(source: ReadableStream<Uint8Array>, maxBytes: number, onTooLarge: () => Error): Promise<Uint8Array> {
   const reader = source.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -1,6 +1,7 @@
 import { pixmuxError, toPixmuxError } from '../errors/create-error.js';
 import { PixmuxError } from '../errors/pixmux-error.js';
 import { linkSignals } from '../util/signals.js';
+import { readAllCapped } from './body-cap.js';
 import { guardedFetch, type NetworkPolicy } from './guarded-fetch.js';
 import { describeUrl } from './urls.js';
 
@@ -69,27 +70,7 @@ export async function downloadBytes(url: string, options: DownloadOptions): Prom
 
 async function readCapped(response: Response, maxBytes: number, onTooLarge: () => Error): Promise<Uint8Array> {
   if (!response.body) return new Uint8Array(await response.arrayBuffer());
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      // Never await a cancel: some stream implementations only settle it once the producer finishes.
-      reader.cancel().catch(() => {});
-      throw onTooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return readAllCapped(response.body, maxBytes, onTooLarge);
 }
 
 /** Releases a body we will not read, without waiting on it. */
