@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { http, HttpResponse } from 'msw';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { createPixmux, defineProvider, type ImageInput, type InputImage } from 'pixmux';
+import type { ImageInput, ImageLimits } from 'pixmux';
+import { echoClient as sharedEchoClient } from '../security/helpers.js';
 import { makePng, toBase64 } from '../helpers/images.js';
 import { useMswServer } from '../helpers/msw.js';
 import { rejectionOf as failureOf } from '../helpers/errors.js';
@@ -13,27 +14,8 @@ import { rejectionOf as failureOf } from '../helpers/errors.js';
 const server = useMswServer();
 const png = makePng(20, 10);
 
-/** A client whose removeBackground echoes the image it received, so tests see the normalised input. */
-function echoClient(limits = {}) {
-  const received: InputImage[] = [];
-  const px = createPixmux({
-    providers: [
-      defineProvider({
-        id: 'echo',
-        operations: {
-          removeBackground: async (request) => {
-            received.push(request.image);
-            return { images: [{ bytes: request.image.bytes }] };
-          },
-        },
-      }),
-    ],
-    limits,
-    // These tests opt in to both: paths in a temp folder, and msw's made-up hosts (which no resolver knows).
-    input: { files: true, urls: { allowPrivateNetwork: true } },
-  });
-  return { px, received };
-}
+/** The shared echo client, opted in to both sources: paths in a temp folder, and msw's made-up hosts (no resolver knows them). */
+const echoClient = (limits: ImageLimits = {}) => sharedEchoClient({ limits, input: { files: true, urls: { allowPrivateNetwork: true } } });
 
 describe('input images', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pixmux-input-'));
