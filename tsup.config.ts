@@ -11,7 +11,17 @@ const providerEntries = Object.fromEntries(
 /** Extra entry files a provider needs at run time (the local provider's worker thread). */
 const workerEntries: Record<string, string> = existsSync('providers/local/worker.ts') ? { 'providers/local/worker': 'providers/local/worker.ts' } : {};
 
-const entry = { index: 'src/index.ts', ...providerEntries, ...workerEntries };
+/**
+ * Entry points built on the client's public surface, each its own subpath (`pixmux/ai-sdk`, `pixmux/queue`):
+ * `src/<name>/index.ts` when it exists. Like the providers, they import the core as 'pixmux'.
+ */
+const surfaceEntries = Object.fromEntries(
+  ['ai-sdk', 'queue']
+    .filter((name) => existsSync(`src/${name}/index.ts`))
+    .map((name) => [`${name}/index`, `src/${name}/index.ts`]),
+);
+
+const entry = { index: 'src/index.ts', ...providerEntries, ...workerEntries, ...surfaceEntries };
 
 /**
  * p-limit (and its own dependency) is bundled into both builds: the CJS build because it ships ESM only, the ESM
