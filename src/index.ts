@@ -20,6 +20,7 @@ export { MAX_REDIRECTS, type NetworkPolicy } from './http/guarded-fetch.js';
 export { createHttpClient, errorFromResponse, DEFAULT_REQUEST_TIMEOUT_MS, type HttpClientOptions } from './http/client.js';
 export { parseJsonResponse, parseWith, readImageResponse } from './http/parse.js';
 export { downloadBytes, type DownloadOptions } from './http/download.js';
+export { readResultImage, type ResultImageItem } from './http/result-image.js';
 export { describeUrl, urlOnOrigin } from './http/urls.js';
 export { retryAfterFromHeaders } from './http/retry-after.js';
 export { pollJob, cancelQuietly, DEFAULT_POLL, type PollJobOptions, type PollSettings, type PollStep } from './http/poll.js';

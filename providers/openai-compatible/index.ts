@@ -1,10 +1,10 @@
 import {
-  base64ToBytes,
   defineProvider,
   lookupPrice,
   parseJsonResponse,
   pixmuxError,
   priceToUsd,
+  readResultImage,
   resolveApiKey,
   type CommonProviderOptions,
   type NormalizedGenerateRequest,
@@ -13,7 +13,7 @@ import {
   type ProviderContext,
   type ProviderResult,
 } from 'pixmux';
-import { imagesResponseSchema, type ImagesGenerationBody, type ImagesResponse } from './api.js';
+import { imagesResponseSchema, type ImagesGenerationBody } from './api.js';
 import { sizeForRequest } from './size.js';
 
 export interface OpenAICompatibleOptions extends CommonProviderOptions {
@@ -84,22 +84,13 @@ export function openaiCompatible(options: OpenAICompatibleOptions): Provider {
     const body = buildBody(request, context);
     const response = await context.http.post('images/generations', { json: body });
     const parsed = await parseJsonResponse(response, imagesResponseSchema, id);
-    const images = await Promise.all(parsed.data.map((item) => readImage(item, context)));
+    const images = await Promise.all(parsed.data.map((item) => readResultImage(item, context)));
     const price = lookupPrice(prices, body.model);
     return {
       images,
       model: body.model,
       ...(price ? { costUsd: priceToUsd(price, { images: images.length }) } : {}),
     };
-  }
-
-  async function readImage(item: ImagesResponse['data'][number], context: ProviderContext) {
-    if (item.b64_json) {
-      const bytes = base64ToBytes(item.b64_json);
-      if (!bytes) throw pixmuxError('bad_response', `${id} returned b64_json that is not valid base64`, { provider: id });
-      return { bytes };
-    }
-    return context.download(item.url!);
   }
 
   return defineProvider({

@@ -1,10 +1,10 @@
 import {
-  base64ToBytes,
   defineProvider,
   parseJsonResponse,
   parseWith,
   pixmuxError,
   priceToUsd,
+  readResultImage,
   resolveApiKey,
   readEnv,
   type CommonProviderOptions,
@@ -13,10 +13,9 @@ import {
   type Price,
   type Provider,
   type ProviderContext,
-  type ProviderImage,
   type ProviderResult,
 } from 'pixmux';
-import { imagesResponseSchema, type ImageData, type ImagesGenerationBody } from './api.js';
+import { imagesResponseSchema, type ImagesGenerationBody } from './api.js';
 import { mapOpenAIError } from './errors.js';
 import { findOpenAIPrice, pricedQuality } from './prices.js';
 import { openaiProviderOptionsSchema, RESERVED_FIELDS } from './provider-options.js';
@@ -117,7 +116,7 @@ export function openai(options: OpenAIOptions = {}): Provider {
     const body = buildBody(request, context);
     const response = await context.http.post('images/generations', { json: body });
     const parsed = await parseJsonResponse(response, imagesResponseSchema, id);
-    const images = await Promise.all(parsed.data.map((item) => readImage(item, context)));
+    const images = await Promise.all(parsed.data.map((item) => readResultImage(item, context)));
     // The response says what actually ran when the request said `auto`; price that.
     const quality = pricedQuality(parsed.quality ?? body.quality);
     const size = parsed.size ?? body.size;
@@ -133,15 +132,6 @@ export function openai(options: OpenAIOptions = {}): Provider {
         ...(parsed.data[0]?.revised_prompt ? { revisedPrompt: parsed.data[0].revised_prompt } : {}),
       },
     };
-  }
-
-  async function readImage(item: ImageData, context: ProviderContext): Promise<ProviderImage> {
-    if (item.b64_json) {
-      const bytes = base64ToBytes(item.b64_json);
-      if (!bytes || bytes.byteLength === 0) throw pixmuxError('bad_response', `${id} returned b64_json that is not valid base64`, { provider: id });
-      return { bytes };
-    }
-    return context.download(item.url!);
   }
 
   return defineProvider({
