@@ -45,6 +45,8 @@ import { fal } from 'pixmux/providers/fal';
 import { stability } from 'pixmux/providers/stability';
 import { removebg } from 'pixmux/providers/removebg';
 import { pixelapi } from 'pixmux/providers/pixelapi';
+import { together } from 'pixmux/providers/together';
+import { bfl } from 'pixmux/providers/bfl';
 import { local } from 'pixmux/providers/local';
 declare const px: Pixmux;
 declare const providers: Provider[];
@@ -56,7 +58,7 @@ declare const cancelUrl: string;
 declare function save(index: number, bytes: Uint8Array): Promise<void>;
 declare function readJob(signal: AbortSignal): Promise<{ status: 'done' | 'running'; output: unknown }>;
 declare function alert(message: string): void;
-void [createPixmux, defineProvider, pollJob, redisBudgetStore, openai, openaiCompatible, replicate, fal, stability, removebg, pixelapi, local];
+void [createPixmux, defineProvider, pollJob, redisBudgetStore, openai, openaiCompatible, replicate, fal, stability, removebg, pixelapi, together, bfl, local];
 `;
 
 describe('JSDoc examples', () => {

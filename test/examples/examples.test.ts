@@ -46,6 +46,12 @@ describe('examples run', () => {
     expect(stdout).toMatch(/wrote out\/openai-compatible\.png: provider openai-compatible, model stub/);
   });
 
+  it('generate-together.mjs: one image through the Together provider, pointed at the stub', async () => {
+    const { stdout } = await node('generate-together.mjs', ['a red bicycle'], { TOGETHER_API_KEY: 'stub-key', TOGETHER_BASE_URL: `${base}/together/v1` });
+    expect(stdout).toMatch(/wrote out\/together-0\.png \(1x1\): provider together, model black-forest-labs\/FLUX\.1-schnell/);
+    expect(seen).toContain('/together/v1/images/generations');
+  });
+
   // The vendor examples make billed calls to the real APIs; without their key each says what to set and exits 0.
   it.each([
     ['openai-generate.mjs', 'OPENAI_API_KEY'],
@@ -54,6 +60,8 @@ describe('examples run', () => {
     ['fal-remove-background.mjs', 'FAL_KEY'],
     ['pixelapi-restore-face.mjs', 'PIXELAPI_API_KEY'],
     ['removebg-remove-background.mjs', 'REMOVE_BG_API_KEY'],
+    ['generate-together.mjs', 'TOGETHER_API_KEY'],
+    ['generate-bfl.mjs', 'BFL_API_KEY'],
   ])('%s without %s: skips and says which variable to set', async (script, variable) => {
     const { stdout } = await run(process.execPath, [join(ROOT, 'examples', script)], { cwd: dir, env: { ...process.env, [variable]: '' }, timeout: 60_000 });
     expect(stdout).toMatch(new RegExp(`^skipped: set ${variable} `));

@@ -8,6 +8,8 @@ import { pixelapi } from '../../providers/pixelapi/index.js';
 import { removebg } from '../../providers/removebg/index.js';
 import { replicate } from '../../providers/replicate/index.js';
 import { stability } from '../../providers/stability/index.js';
+import { together } from '../../providers/together/index.js';
+import { bfl } from '../../providers/bfl/index.js';
 import { makePng } from '../helpers/images.js';
 import { useCountingServer } from './helpers.js';
 
@@ -26,6 +28,8 @@ const PROVIDERS: Array<[string, Factory, 'generate' | 'removeBackground', string
   ['fal', (o) => fal({ ...o, polling: { initialDelayMs: 1, maxDelayMs: 2 } }), 'generate', ''],
   ['pixelapi', (o) => pixelapi({ ...o, polling: { initialDelayMs: 1, maxDelayMs: 2 } }), 'generate', ''],
   ['removebg', (o) => removebg(o), 'removeBackground', '/v1.0'],
+  ['together', (o) => together(o), 'generate', '/v1'],
+  ['bfl', (o) => bfl({ ...o, polling: { initialDelayMs: 1, maxDelayMs: 2 } }), 'generate', '/v1'],
 ];
 
 const echoed = (key: string) => `Incorrect API key provided: ${key}. Headers: Authorization: Bearer ${key}, x-extra: ${HEADER}`;
