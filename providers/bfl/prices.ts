@@ -13,8 +13,9 @@ const FLUX_2 = ' at 1 MP (FLUX.2 prices grow with megapixels and reference image
 
 /**
  * Prices by endpoint (model) id, per image. Override or extend with the `prices` option. The dollar figure a task
- * really cost is taken from the submit reply's `cost` (credits) when BFL sends one; this table is the estimate
- * budgets reserve before the call and the fallback when it does not.
+ * really cost is taken from the submit reply's `cost` when BFL sends one (newer endpoints do). It is read as
+ * credits, the unit of BFL's pricing [unverified: no reply or invoice seen]; this table is the estimate budgets
+ * reserve before the call and the fallback when BFL sends no `cost`.
  */
 export const DEFAULT_PRICES: Record<string, Price> = {
   'flux-2-klein-4b': credits(1.4, FLUX_2),
