@@ -27,6 +27,11 @@ describe('examples run', () => {
       req.on('end', () => {
         // /down/… fails like a GPU box that is out of memory; everything else answers with a 1×1 PNG.
         if (req.url?.startsWith('/down/')) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"CUDA out of memory"}}');
+        // A Gemini `generateContent` call gets Google's answer shape: the image as an inlineData part, text beside it.
+        if (req.url?.endsWith(':generateContent')) {
+          const parts = [{ text: 'A boat.' }, { inlineData: { mimeType: 'image/png', data: TINY_PNG.toString('base64') } }];
+          return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP' }] }));
+        }
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [{ b64_json: TINY_PNG.toString('base64') }] }));
       });
     });
@@ -65,6 +70,18 @@ describe('examples run', () => {
   ])('%s without %s: skips and says which variable to set', async (script, variable) => {
     const { stdout } = await run(process.execPath, [join(ROOT, 'examples', script)], { cwd: dir, env: { ...process.env, [variable]: '' }, timeout: 60_000 });
     expect(stdout).toMatch(new RegExp(`^skipped: set ${variable} `));
+  });
+
+  it('generate-google.mjs: one image from a Gemini-shaped server, with the text the model wrote beside it', async () => {
+    const { stdout } = await node('generate-google.mjs', ['a paper boat'], { GEMINI_API_KEY: 'stub-key', GOOGLE_BASE_URL: `${base}/v1beta` });
+    expect(stdout).toMatch(/wrote out\/google\.png: provider google, model gemini-2\.5-flash-image, \$0\.039/);
+    expect(stdout).toMatch(/the model said: A boat\./);
+    expect(seen).toContain('/v1beta/models/gemini-2.5-flash-image:generateContent');
+  });
+
+  it('generate-google.mjs without GEMINI_API_KEY or GOOGLE_API_KEY: skips and names both', async () => {
+    const { stdout } = await run(process.execPath, [join(ROOT, 'examples', 'generate-google.mjs')], { cwd: dir, env: { ...process.env, GEMINI_API_KEY: '', GOOGLE_API_KEY: '' }, timeout: 60_000 });
+    expect(stdout).toMatch(/^skipped: set GEMINI_API_KEY \(or GOOGLE_API_KEY\) /);
   });
 
   it('custom-provider.mjs: an in-house provider fails over to its backup', async () => {
