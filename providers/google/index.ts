@@ -44,6 +44,7 @@ export interface GoogleOptions extends CommonProviderOptions {
  * a request (the core sends `n` requests within `maxConcurrency`). Images come back as base64, so no download.
  *
  * @example
+ * import { google } from 'pixmux/providers/google';
  * const px = createPixmux({ providers: [google()] });
  * const { images } = await px.generate({ prompt: 'a paper boat on a pond', aspectRatio: '16:9' });
  * @see https://ai.google.dev/gemini-api/docs/image-generation

@@ -35,8 +35,8 @@ export interface GoogleVertexOptions extends Omit<CommonProviderOptions, 'apiKey
   /**
    * Returns a current OAuth 2.0 access token for the `cloud-platform` scope; called before every request (cache and
    * refresh inside it). For a service account, google-auth-library's
-   * `new GoogleAuth({ scopes: 'https://www.googleapis.com/auth/cloud-platform' })` gives one with
-   * `(await auth.getClient()).getAccessToken()` — pixmux itself needs no Google auth library.
+   * `new GoogleAuth({ scopes: 'https://www.googleapis.com/auth/cloud-platform' })` gives one (cached, refreshed) with
+   * `auth.getAccessToken()` — pixmux itself needs no Google auth library.
    */
   getAccessToken?: () => Promise<string>;
   /** The Google Cloud project id. @default process.env.GOOGLE_CLOUD_PROJECT */
@@ -60,7 +60,9 @@ export interface GoogleVertexOptions extends Omit<CommonProviderOptions, 'apiKey
  * `Authorization: Bearer <OAuth token>`.
  *
  * @example
- * const px = createPixmux({ providers: [googleVertex({ project: 'my-project', getAccessToken: async () => token() })] });
+ * import { googleVertex } from 'pixmux/providers/google-vertex';
+ * // A token from `gcloud auth print-access-token`; for a service account pass `getAccessToken` instead.
+ * const px = createPixmux({ providers: [googleVertex({ project: 'my-project', accessToken: process.env.GOOGLE_ACCESS_TOKEN })] });
  * const { images } = await px.generate({ prompt: 'a paper boat', model: 'imagen-4.0-fast-generate-001', n: 2 });
  * @see https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/imagen-api
  */
