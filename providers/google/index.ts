@@ -2,7 +2,6 @@ import {
   defineProvider,
   parseJsonResponse,
   pixmuxError,
-  priceToUsd,
   readEnv,
   resolveApiKey,
   type CommonProviderOptions,
@@ -14,9 +13,9 @@ import {
   type Tier,
 } from 'pixmux';
 import { googleErrorMapper } from './errors.js';
-import { buildGenerateContentBody, geminiImageSize, generateContentResponseSchema, readGenerateContent } from './gemini.js';
+import { buildGenerateContentBody, generateContentResponseSchema, readGenerateContent } from './gemini.js';
 import { DEFAULT_GEMINI_IMAGE_MODEL, defaultTier, IMAGEN_LEFT_GEMINI_API, isImagenModel, modelPathSegment, type GeminiImageModel } from './models.js';
-import { findGooglePrice, GOOGLE_PRICES } from './prices.js';
+import { costOf, GOOGLE_PRICES, googlePricer } from './prices.js';
 
 export type { GoogleProviderOptions } from './provider-options.js';
 export { GOOGLE_PRICES } from './prices.js';
@@ -71,11 +70,10 @@ export function google(options: GoogleOptions = {}): Provider {
     const { body, imageSize } = buildGenerateContentBody(request, model, context, { id, vertex: false });
     const response = await context.http.post(`models/${modelPathSegment(model)}:generateContent`, { json: body });
     const read = readGenerateContent(await parseJsonResponse(response, generateContentResponseSchema, id), id);
-    const price = findGooglePrice(prices, model, imageSize);
     return {
       images: read.images,
       model,
-      ...(price ? { costUsd: priceToUsd(price, { images: read.images.length }) } : {}),
+      ...costOf(prices, model, imageSize, read.images.length),
       metadata: { ...(read.text ? { text: read.text } : {}), ...(read.finishReason ? { finishReason: read.finishReason } : {}) },
     };
   }
@@ -100,12 +98,7 @@ export function google(options: GoogleOptions = {}): Provider {
       if (operation !== 'generate') return `${id} only generates images`;
       return refusal(request.model ?? defaultModel) ?? true;
     },
-    price: (_operation, request) => {
-      const generateRequest = request as NormalizedGenerateRequest;
-      const model = generateRequest.model ?? defaultModel;
-      const price = findGooglePrice(prices, model, geminiImageSize(generateRequest, model));
-      return price ? priceToUsd(price, { images: generateRequest.n }) : undefined;
-    },
+    price: googlePricer(prices, defaultModel),
   });
 }
 

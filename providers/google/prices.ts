@@ -1,4 +1,5 @@
-import { lookupPrice, type Price } from 'pixmux';
+import { lookupPrice, priceToUsd, type NormalizedGenerateRequest, type Price, type ProviderDefinition } from 'pixmux';
+import { geminiImageSize } from './gemini.js';
 
 const GEMINI_SOURCE = 'ai.google.dev/gemini-api/docs/pricing, read 2026-10 via ../shared/reference/providers.md §3c';
 const IMAGEN_SOURCE = 'ai.google.dev/gemini-api/docs/pricing (Imagen 4, per image; Vertex lists the same), read 2026-10 via ../shared/reference/providers.md §3a';
@@ -34,4 +35,19 @@ export function findGooglePrice(prices: Record<string, Price>, model: string, im
     if (price) return price;
   }
   return lookupPrice(Object.fromEntries(Object.entries(prices).filter(([key]) => !key.includes(':'))), model);
+}
+
+/** The billed cost of `images` images of `model` at `imageSize`, as a result field. */
+export function costOf(prices: Record<string, Price>, model: string, imageSize: string | undefined, images: number): { costUsd?: number } {
+  const price = findGooglePrice(prices, model, imageSize);
+  return price ? { costUsd: priceToUsd(price, { images }) } : {};
+}
+
+/** A provider's `price()`: the call's `n` images of its model, at the image size it will be sent with. */
+export function googlePricer(prices: Record<string, Price>, defaultModel: string): NonNullable<ProviderDefinition['price']> {
+  return (_operation, request) => {
+    const generateRequest = request as NormalizedGenerateRequest;
+    const model = generateRequest.model ?? defaultModel;
+    return costOf(prices, model, geminiImageSize(generateRequest, model), generateRequest.n).costUsd;
+  };
 }

@@ -2,7 +2,6 @@ import {
   defineProvider,
   parseJsonResponse,
   pixmuxError,
-  priceToUsd,
   readEnv,
   toPixmuxError,
   type CommonProviderOptions,
@@ -16,10 +15,10 @@ import {
 } from 'pixmux';
 import { predictResponseSchema } from './api.js';
 import { googleErrorMapper } from './errors.js';
-import { buildGenerateContentBody, geminiImageSize, generateContentResponseSchema, readGenerateContent } from './gemini.js';
+import { buildGenerateContentBody, generateContentResponseSchema, readGenerateContent } from './gemini.js';
 import { buildPredictBody, IMAGEN_MAX_SAMPLES, readPredictions } from './imagen.js';
 import { DEFAULT_GEMINI_IMAGE_MODEL, defaultTier, isImagenModel, modelPathSegment, type GeminiImageModel, type ImagenModel } from './models.js';
-import { findGooglePrice, GOOGLE_PRICES } from './prices.js';
+import { costOf, GOOGLE_PRICES, googlePricer } from './prices.js';
 
 /** `location` when neither the option nor `GOOGLE_CLOUD_LOCATION` names one. */
 export const DEFAULT_VERTEX_LOCATION = 'us-central1';
@@ -109,7 +108,7 @@ export function googleVertex(options: GoogleVertexOptions = {}): Provider {
     const body = buildPredictBody(request, model, context, id);
     const response = await send(context, model, 'predict', body);
     const read = readPredictions(await parseJsonResponse(response, predictResponseSchema, id), context, id);
-    return { images: read.images, model, ...costOf(model, undefined, read.images.length), metadata: read.enhancedPrompt ? { enhancedPrompt: read.enhancedPrompt } : {} };
+    return { images: read.images, model, ...costOf(prices, model, undefined, read.images.length), metadata: read.enhancedPrompt ? { enhancedPrompt: read.enhancedPrompt } : {} };
   }
 
   /** Gemini models make one image a request; a call for more (an Imagen-sized batch) sends one request per image. */
@@ -121,18 +120,13 @@ export function googleVertex(options: GoogleVertexOptions = {}): Provider {
     const images: ProviderImage[] = runs.flatMap((run) => run.images);
     const text = runs.map((run) => run.text).filter(Boolean).join('\n');
     const finishReason = runs[0]?.finishReason;
-    return { images, model, ...costOf(model, imageSize, images.length), metadata: { ...(text ? { text } : {}), ...(finishReason ? { finishReason } : {}) } };
+    return { images, model, ...costOf(prices, model, imageSize, images.length), metadata: { ...(text ? { text } : {}), ...(finishReason ? { finishReason } : {}) } };
   }
 
   async function send(context: ProviderContext, model: string, method: 'predict' | 'generateContent', body: unknown): Promise<Response> {
     const path = `projects/${project}/locations/${location}/publishers/google/models/${modelPathSegment(model)}:${method}`;
     const headers = await bearer();
     return context.http.post(path, { json: body, ...(headers ? { headers } : {}) });
-  }
-
-  function costOf(model: string, imageSize: string | undefined, images: number): { costUsd?: number } {
-    const price = findGooglePrice(prices, model, imageSize);
-    return price ? { costUsd: priceToUsd(price, { images }) } : {};
   }
 
   return defineProvider({
@@ -158,11 +152,6 @@ export function googleVertex(options: GoogleVertexOptions = {}): Provider {
       if (!modelPathSegment(model)) return `${id}: "${model}" is not a model id`;
       return true;
     },
-    price: (_operation, request) => {
-      const generateRequest = request as NormalizedGenerateRequest;
-      const model = generateRequest.model ?? defaultModel;
-      const price = findGooglePrice(prices, model, geminiImageSize(generateRequest, model));
-      return price ? priceToUsd(price, { images: generateRequest.n }) : undefined;
-    },
+    price: googlePricer(prices, defaultModel),
   });
 }

@@ -1,4 +1,4 @@
-import { HttpResponse } from 'msw';
+import { http, HttpResponse } from 'msw';
 import { makePng, toBase64 } from './images.js';
 
 /** Shapes of Google's answers shared by the Gemini API and Vertex AI suites (from the documented REST responses). */
@@ -55,3 +55,33 @@ export const GEMINI_BAD_RESPONSES: Array<[name: string, reply: () => Response]> 
   ['candidates that are not a list', () => HttpResponse.json({ candidates: { content: 'x' } })],
   ['a body that is not JSON', () => new HttpResponse('{"candidates": [', { headers: { 'content-type': 'application/json' } })],
 ];
+
+/** Imagen's documented `:predict` answer: one prediction per image, base64 with its MIME type. */
+export function predictions(count = 1, extra: Array<Record<string, unknown>> = []) {
+  return { predictions: [...Array.from({ length: count }, () => ({ bytesBase64Encoded: toBase64(png), mimeType: 'image/png' })), ...extra] };
+}
+
+/** A request as the suites compare it: method, URL, the credential and type headers, the JSON body. */
+export interface Seen {
+  method: string;
+  url: string;
+  headers: Record<string, string | null>;
+  body: Record<string, unknown>;
+}
+
+export async function read(request: Request): Promise<Seen> {
+  return {
+    method: request.method,
+    url: request.url,
+    headers: { 'x-goog-api-key': request.headers.get('x-goog-api-key'), authorization: request.headers.get('authorization'), 'content-type': request.headers.get('content-type') },
+    body: (await request.json()) as Record<string, unknown>,
+  };
+}
+
+/** Records each request to `url` and answers it (by default: one image, in the shape of the URL's method). */
+export function capture(url: string, seen: Seen[], reply: () => Response = () => HttpResponse.json(url.endsWith(':predict') ? predictions() : geminiAnswer())) {
+  return http.post(url, async ({ request }) => {
+    seen.push(await read(request));
+    return reply();
+  });
+}

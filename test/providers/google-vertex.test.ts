@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createPixmux, PixmuxError, type PixmuxEvent } from 'pixmux';
 import { googleVertex, type GoogleVertexOptions } from '../../providers/google-vertex/index.js';
 import { failureCode } from '../helpers/errors.js';
-import { GEMINI_BAD_RESPONSES, GEMINI_SAFETY_CASES, geminiAnswer, GOOGLE_STATUS_CASES, googleError, png } from '../helpers/google.js';
-import { toBase64 } from '../helpers/images.js';
+import { capture, GEMINI_BAD_RESPONSES, GEMINI_SAFETY_CASES, geminiAnswer, GOOGLE_STATUS_CASES, googleError, predictions, read, type Seen } from '../helpers/google.js';
 import { useMswServer } from '../helpers/msw.js';
 
 const server = useMswServer();
@@ -26,24 +25,8 @@ function client(options: GoogleVertexOptions = {}, events: PixmuxEvent[] = []) {
   });
 }
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: Record<string, string | null>;
-  body: Record<string, unknown>;
-}
-
-async function read(request: Request): Promise<Seen> {
-  return {
-    method: request.method,
-    url: request.url,
-    headers: { authorization: request.headers.get('authorization'), 'content-type': request.headers.get('content-type'), 'x-goog-api-key': request.headers.get('x-goog-api-key') },
-    body: (await request.json()) as Record<string, unknown>,
-  };
-}
-
 /**
- * The official client in Vertex mode with the same token: google-auth-library (its own dependency) holding a fixed
+ * The official client in Vertex mode with the same token: google-auth-library (the SDK's own auth library) holding a fixed
  * access token, so it asks no metadata server or token endpoint.
  */
 function officialClient() {
@@ -51,18 +34,6 @@ function officialClient() {
   authClient.setCredentials({ access_token: TOKEN, expiry_date: Date.now() + 3_600_000 });
   // The SDK defaults to v1beta1 on Vertex; pixmux uses the GA v1 (the same request shape).
   return new GoogleGenAI({ vertexai: true, project: PROJECT, location: LOCATION, googleAuthOptions: { authClient }, httpOptions: { apiVersion: 'v1' } });
-}
-
-/** Imagen's documented answer: one prediction per image, base64 with its MIME type. */
-function predictions(count = 1, extra: Array<Record<string, unknown>> = []) {
-  return { predictions: [...Array.from({ length: count }, () => ({ bytesBase64Encoded: toBase64(png), mimeType: 'image/png' })), ...extra] };
-}
-
-function capture(url: string, seen: Seen[], reply: () => Response = () => HttpResponse.json(url.endsWith(':predict') ? predictions() : geminiAnswer())) {
-  return http.post(url, async ({ request }) => {
-    seen.push(await read(request));
-    return reply();
-  });
 }
 
 describe('google-vertex: Imagen through :predict', () => {

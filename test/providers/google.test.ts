@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createPixmux, PixmuxError, type PixmuxEvent } from 'pixmux';
 import { google, GOOGLE_PRICES, type GoogleOptions } from '../../providers/google/index.js';
 import { failureCode } from '../helpers/errors.js';
-import { GEMINI_BAD_RESPONSES, GEMINI_SAFETY_CASES, geminiAnswer, GOOGLE_STATUS_CASES, googleError, imagePart, png } from '../helpers/google.js';
+import { capture, GEMINI_BAD_RESPONSES, GEMINI_SAFETY_CASES, geminiAnswer, GOOGLE_STATUS_CASES, googleError, imagePart, png, type Seen } from '../helpers/google.js';
 import { makePng } from '../helpers/images.js';
 import { hangUntilAborted, useMswServer } from '../helpers/msw.js';
 
@@ -18,29 +18,6 @@ function client(options: GoogleOptions = {}, events: PixmuxEvent[] = []) {
     providers: [google({ apiKey: KEY, ...options })],
     retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 },
     onEvent: (event) => events.push(event),
-  });
-}
-
-interface Seen {
-  method: string;
-  url: string;
-  headers: Record<string, string | null>;
-  body: Record<string, unknown>;
-}
-
-async function read(request: Request): Promise<Seen> {
-  return {
-    method: request.method,
-    url: request.url,
-    headers: { 'x-goog-api-key': request.headers.get('x-goog-api-key'), 'content-type': request.headers.get('content-type'), authorization: request.headers.get('authorization') },
-    body: (await request.json()) as Record<string, unknown>,
-  };
-}
-
-function capture(url: string, seen: Seen[], reply: () => Response = () => HttpResponse.json(geminiAnswer())) {
-  return http.post(url, async ({ request }) => {
-    seen.push(await read(request));
-    return reply();
   });
 }
 
