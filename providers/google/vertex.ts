@@ -3,7 +3,6 @@ import {
   parseJsonResponse,
   pixmuxError,
   readEnv,
-  toPixmuxError,
   type CommonProviderOptions,
   type NormalizedGenerateRequest,
   type Price,
@@ -87,8 +86,7 @@ export function googleVertex(options: GoogleVertexOptions = {}): Provider {
     try {
       token = await getAccessToken();
     } catch (error) {
-      const cause = toPixmuxError(error, id);
-      throw pixmuxError('auth', `${id}: getAccessToken failed: ${cause.message}`, { provider: id, cause: error });
+      throw pixmuxError('auth', `${id}: getAccessToken failed: ${error instanceof Error ? error.message : String(error)}`, { provider: id, cause: error });
     }
     if (typeof token !== 'string' || token.trim() === '') throw pixmuxError('auth', `${id}: getAccessToken returned no token`, { provider: id });
     if (!recentTokens.includes(token)) {
