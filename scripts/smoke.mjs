@@ -74,9 +74,12 @@ function calls(label) {
     const error = await px.generate({ prompt: 'smoke', model: 'bad' }).then(() => null, (e) => e);
     if (!PixmuxError.isInstance(error) || error.attempts[0].error.code !== 'auth') throw new Error('${label}: expected a typed auth failure, got ' + error);
     if (JSON.stringify(error).includes('smoke-key-123456')) throw new Error('${label}: the key leaked into an error');
+    // pixmux/ai-sdk, imported before any AI SDK package is installed: the bridge needs none of them at run time.
+    const generated = await toAiSdk(px).doGenerate({ prompt: 'smoke', n: 1, size: undefined, aspectRatio: undefined, seed: undefined, files: undefined, mask: undefined, providerOptions: {} });
+    if (!(generated.images[0] instanceof Uint8Array) || generated.providerMetadata.pixmux.provider !== 'openai-compatible') throw new Error('${label}: toAiSdk answered ' + JSON.stringify(generated.providerMetadata));
     const native = nativeLoaded();
     if (native.length > 0) throw new Error('${label}: importing pixmux loaded native code: ' + native.join(', '));
-    console.log('smoke: ${label} ok (generate, typed error, no native code loaded)');
+    console.log('smoke: ${label} ok (generate, typed error, toAiSdk without the AI SDK installed, no native code loaded)');
   } finally {
     stub.close();
   }`;
@@ -86,6 +89,7 @@ function esmProbe(subpaths) {
   return `import { createRequire } from 'node:module';
 import { createPixmux, PixmuxError } from 'pixmux';
 import { openaiCompatible } from 'pixmux/providers/openai-compatible';
+import { toAiSdk } from 'pixmux/ai-sdk';
 const { startStub, nativeLoaded } = createRequire(import.meta.url)('./stub.cjs');
 for (const subpath of ${JSON.stringify(subpaths)}) {
   const module = await import('pixmux/' + subpath.slice(2));
@@ -98,6 +102,7 @@ ${calls('ESM import')}
 function cjsProbe(subpaths) {
   return `const { createPixmux, PixmuxError } = require('pixmux');
 const { openaiCompatible } = require('pixmux/providers/openai-compatible');
+const { toAiSdk } = require('pixmux/ai-sdk');
 const { startStub, nativeLoaded } = require('./stub.cjs');
 for (const subpath of ${JSON.stringify(subpaths)}) {
   const module = require('pixmux/' + subpath.slice(2));
@@ -159,12 +164,14 @@ try {
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], app);
   console.log('smoke: installed the tarball into a fresh project');
 
-  const subpaths = Object.keys(pkg.exports).filter((key) => key.startsWith('./providers/'));
+  const subpaths = Object.keys(pkg.exports).filter((key) => key.startsWith('./providers/') || key === './ai-sdk');
   writeFileSync(join(app, 'stub.cjs'), STUB_SERVER);
   writeFileSync(join(app, 'probe.mjs'), esmProbe(subpaths));
   writeFileSync(join(app, 'probe.cjs'), cjsProbe(subpaths));
   process.stdout.write(run(process.execPath, ['probe.mjs'], app));
   process.stdout.write(run(process.execPath, ['probe.cjs'], app));
+  // pixmux/ai-sdk's types name @ai-sdk/provider's (an optional peer): a consumer of that subpath has it installed.
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `@ai-sdk/provider@${pkg.devDependencies['@ai-sdk/provider']}`], app);
   typecheckConsumer(app, subpaths);
   smokeLocal(app);
   // The `pixmux` bin: installed, executable, and answering without network or configuration.

@@ -54,10 +54,9 @@ const MAX_N = 10;
  * warnings, its errors pixmux errors the policy retries and falls back on.
  *
  * @example
- * import { openai } from '@ai-sdk/openai';
- * const px = createPixmux({
- *   providers: [fromAiSdk(openai.image('gpt-image-2'), { tier: 'premium', price: 0.04 }), backup],
- * });
+ * import { openai as aiSdkOpenAI } from '@ai-sdk/openai';
+ * import { fromAiSdk } from 'pixmux/ai-sdk';
+ * const px = createPixmux({ providers: [...providers, fromAiSdk(aiSdkOpenAI.image('gpt-image-2'), { tier: 'premium', price: 0.07 })] });
  * const { images, provider } = await px.generate({ prompt: 'a watercolour fox', providerOptions: { openai: { quality: 'high' } } });
  */
 export function fromAiSdk(model: AiSdkImageModel, options: FromAiSdkOptions = {}): Provider {

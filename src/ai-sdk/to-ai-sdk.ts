@@ -27,16 +27,17 @@ const AI_SDK_HEADERS = new Set(['user-agent']);
 /**
  * Exposes a pixmux client as an AI SDK image model (specification v4, ai@7), so
  * `generateImage({ model: toAiSdk(px), prompt, n, size })` runs the whole policy: fallback, budgets, circuits, cache.
- * Where the images came from comes back in `providerMetadata.pixmux`: each image's entry (the merged
- * `result.providerMetadata.pixmux.images[i]`) and each call's (`result.responses`' calls) carry the provider, model,
- * cost and attempts. Call options go in `providerOptions.pixmux`; any other key of `providerOptions` is passed to the
- * pixmux provider of that id. Errors are `PixmuxError`s that are also AI SDK errors and never retryable there:
+ * Where the images came from comes back as `pixmux` provider metadata: on each image
+ * (`result.images[i].providerMetadata.pixmux`, also `result.providerMetadata.pixmux.images[i]`) and on each model
+ * call (`result.calls[i].providerMetadata.pixmux`): the provider, model, cost, cache hit and attempts. Call options go
+ * in `providerOptions.pixmux`; any other key of `providerOptions` is passed to the pixmux provider of that id. Errors are `PixmuxError`s that are also AI SDK errors and never retryable there:
  * pixmux has already retried and fallen back within the call's deadline and budget.
  *
  * @example
  * import { generateImage } from 'ai';
- * const { images, providerMetadata } = await generateImage({ model: toAiSdk(px), prompt: 'a watercolour fox', n: 2, size: '1024x1024' });
- * console.log(providerMetadata.pixmux.images[0]); // { provider: 'openai', costUsd: 0.04, attempts: [...], ... }
+ * import { toAiSdk } from 'pixmux/ai-sdk';
+ * const { images } = await generateImage({ model: toAiSdk(px), prompt: 'a watercolour fox', n: 2, size: '1024x1024' });
+ * console.log(images[0].providerMetadata?.pixmux); // { provider: 'openai', costUsd: 0.04, attempts: [...], ... }
  */
 export function toAiSdk(px: Pick<Pixmux, 'generate'>, options: ToAiSdkOptions = {}): ImageModelV4 {
   const modelId = options.modelId ?? 'pixmux';
@@ -103,8 +104,9 @@ function toRequest(call: ImageModelV4CallOptions, defaults: ToAiSdkCallOptions, 
 
 /**
  * What the AI SDK result carries under `pixmux`: the call's provider, model, cost, cache hit and attempts, and the
- * same per image (the AI SDK keeps only `images` when it merges calls into `result.providerMetadata`). An image's
- * `costUsd` is its share of its call's cost, so the entries add up to what the generation cost.
+ * same per image (the AI SDK hands `images[i]` to each image, and keeps only `images` when it merges calls into the
+ * deprecated `result.providerMetadata`). An image's `costUsd` is its share of its call's cost, so the entries add up
+ * to what the generation cost.
  */
 function pixmuxMetadata(result: PixmuxResult): { images: JSONObject[] } & JSONObject {
   const attempts = JSON.parse(JSON.stringify(result.attempts)) as JSONObject[];

@@ -37,16 +37,16 @@ function openaiImages(answer?: (seen: Seen) => Response | Promise<Response>) {
 describe('fromAiSdk(openai.image(…)) inside a pixmux client', () => {
   it('sends the exact OpenAI request the AI SDK model builds, with provider options and headers, and returns the bytes', async () => {
     const seen = openaiImages();
-    const provider = fromAiSdk(openai.image('gpt-image-1'), { tier: 'premium', price: 0.04, headers: { 'x-team': 'pixmux-tests' } });
+    const provider = fromAiSdk(openai.image('gpt-image-2'), { tier: 'premium', price: 0.04, headers: { 'x-team': 'pixmux-tests' } });
     const { px } = clientWith([provider]);
     const result = await px.generate({ prompt: 'a watercolour fox', size: '1024x1536', providerOptions: { openai: { quality: 'high', background: 'opaque' } } });
 
     expect(seen).toHaveLength(1);
-    expect(seen[0]!.body).toEqual({ model: 'gpt-image-1', prompt: 'a watercolour fox', n: 1, size: '1024x1536', quality: 'high', background: 'opaque' });
+    expect(seen[0]!.body).toEqual({ model: 'gpt-image-2', prompt: 'a watercolour fox', n: 1, size: '1024x1536', quality: 'high', background: 'opaque' });
     expect(seen[0]!.headers.get('authorization')).toBe(`Bearer ${KEY}`);
     expect(seen[0]!.headers.get('x-team')).toBe('pixmux-tests');
     expect(result.provider).toBe('openai');
-    expect(result.model).toBe('gpt-image-1');
+    expect(result.model).toBe('gpt-image-2');
     expect(result.costUsd).toBe(0.04);
     expect(result.images).toHaveLength(1);
     expect(result.images[0]).toMatchObject({ mediaType: 'image/png', width: 16, height: 16 });
@@ -57,9 +57,9 @@ describe('fromAiSdk(openai.image(…)) inside a pixmux client', () => {
 
   it('turns the model warnings (seed, aspect ratio) into pixmux warnings, and says what it could not send', async () => {
     const seen = openaiImages();
-    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-1'))]);
+    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-2'))]);
     const result = await px.generate({ prompt: 'x', aspectRatio: '16:9', seed: 7, negativePrompt: 'blur' });
-    expect(seen[0]!.body).toEqual({ model: 'gpt-image-1', prompt: 'x', n: 1 });
+    expect(seen[0]!.body).toEqual({ model: 'gpt-image-2', prompt: 'x', n: 1 });
     expect(result.warnings).toEqual([
       'openai: AI SDK image models take no negative prompt; negativePrompt was not sent',
       'openai: aspectRatio is not supported by the model: This model does not support aspect ratio. Use `size` instead.',
@@ -81,7 +81,7 @@ describe('fromAiSdk(openai.image(…)) inside a pixmux client', () => {
   it('passes the abort signal: aborting the pixmux call aborts the AI SDK request', async () => {
     const { resolver, stats } = hangUntilAborted();
     server.use(http.post(URL_GENERATIONS, resolver));
-    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-1'))]);
+    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-2'))]);
     const controller = new AbortController();
     const call = px.generate({ prompt: 'x', signal: controller.signal });
     await expect.poll(() => stats.calls).toBe(1);
@@ -94,7 +94,7 @@ describe('fromAiSdk(openai.image(…)) inside a pixmux client', () => {
   it('falls back to the next provider when the AI SDK model fails with a 500, after retrying it', async () => {
     const seen = openaiImages(() => HttpResponse.json({ error: { message: 'The server had an error', type: 'server_error' } }, { status: 500 }));
     const backup = stub('backup', { tier: 'premium' });
-    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-1'), { price: 0.04 }), backup.provider], { retry: { retries: 1, minDelayMs: 1, maxDelayMs: 2, jitter: 0 } });
+    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-2'), { price: 0.04 }), backup.provider], { retry: { retries: 1, minDelayMs: 1, maxDelayMs: 2, jitter: 0 } });
     const result = await px.generate({ prompt: 'x' });
     expect(result.provider).toBe('backup');
     expect(result.images[0]!.bytes).toEqual(PNG);
@@ -111,7 +111,7 @@ describe('fromAiSdk(openai.image(…)) inside a pixmux client', () => {
       if (calls === 1) return HttpResponse.json({ error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, { status: 429, headers: { 'retry-after-ms': '5' } });
       return HttpResponse.json({ data: [{ b64_json: toBase64(png) }] });
     });
-    const { px, events } = clientWith([fromAiSdk(openai.image('gpt-image-1'))]);
+    const { px, events } = clientWith([fromAiSdk(openai.image('gpt-image-2'))]);
     const result = await px.generate({ prompt: 'x' });
     for (const event of events) if (event.type === 'retry.scheduled') retries.push(event.delayMs);
     expect(result.attempts[0]).toMatchObject({ provider: 'openai', ok: true, tries: 2 });
@@ -122,7 +122,7 @@ describe('fromAiSdk(openai.image(…)) inside a pixmux client', () => {
   it('does not retry a 401 (auth) and falls back, with the key scrubbed from the error', async () => {
     const seen = openaiImages(() => HttpResponse.json({ error: { message: `Incorrect API key provided: ${KEY}`, type: 'invalid_request_error', code: 'invalid_api_key' } }, { status: 401 }));
     const backup = stub('backup', { tier: 'premium' });
-    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-1'), { secrets: [KEY] }), backup.provider]);
+    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-2'), { secrets: [KEY] }), backup.provider]);
     const result = await px.generate({ prompt: 'x' });
     expect(seen).toHaveLength(1);
     expect(result.provider).toBe('backup');
@@ -133,7 +133,7 @@ describe('fromAiSdk(openai.image(…)) inside a pixmux client', () => {
   it('stops on a 400 (invalid_request) and maps a moderation block to content_policy', async () => {
     openaiImages(() => HttpResponse.json({ error: { message: 'Invalid size', type: 'invalid_request_error', code: null } }, { status: 400 }));
     const backup = stub('backup', { tier: 'premium' });
-    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-1')), backup.provider]);
+    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-2')), backup.provider]);
     const invalid = await px.generate({ prompt: 'x' }).catch((e: unknown) => e);
     expect(PixmuxError.isInstance(invalid) && invalid.code).toBe('invalid_request');
     expect(backup.state.calls).toBe(0);
@@ -149,7 +149,7 @@ describe('fromAiSdk(openai.image(…)) inside a pixmux client', () => {
       calls += 1;
       return calls === 1 ? HttpResponse.error() : HttpResponse.json({ data: [{ b64_json: toBase64(png) }] });
     });
-    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-1'))]);
+    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-2'))]);
     const result = await px.generate({ prompt: 'x' });
     expect(result.attempts[0]).toMatchObject({ ok: true, tries: 2 });
   });
@@ -160,14 +160,14 @@ describe('fromAiSdk(openai.image(…)) inside a pixmux client', () => {
     ['base64 that is no image', () => HttpResponse.json({ data: [{ b64_json: toBase64(new TextEncoder().encode('this is not an image at all')) }] })],
   ])('a 200 with %s is a bad_response', async (_label, answer) => {
     openaiImages(answer);
-    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-1'))]);
+    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-2'))]);
     const error = await px.generate({ prompt: 'x' }).catch((e: unknown) => e);
     expect(PixmuxError.isInstance(error) && error.attempts?.[0]?.error?.code).toBe('bad_response');
   });
 
   it('serves a repeated request from the cache (the identity is the model), and budgets reserve its price', async () => {
     const seen = openaiImages();
-    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-1'), { price: 0.04 })], { cache: { memory: {} } });
+    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-2'), { price: 0.04 })], { cache: { memory: {} } });
     // Only a seeded generate is cached (without a seed each call is meant to differ).
     const first = await px.generate({ prompt: 'a fox', seed: 1 });
     const second = await px.generate({ prompt: 'a fox', seed: 1 });
@@ -180,10 +180,10 @@ describe('fromAiSdk(openai.image(…)) inside a pixmux client', () => {
 
   it('passes a call that names another model over, with the reason', async () => {
     const backup = stub('backup', { tier: 'premium' });
-    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-1')), backup.provider]);
+    const { px } = clientWith([fromAiSdk(openai.image('gpt-image-2')), backup.provider]);
     const result = await px.generate({ prompt: 'x', model: 'dall-e-3' });
     expect(result.provider).toBe('backup');
-    expect(result.attempts[0]).toMatchObject({ provider: 'openai', skipped: 'unsupported', detail: expect.stringMatching(/runs gpt-image-1 only/) });
+    expect(result.attempts[0]).toMatchObject({ provider: 'openai', skipped: 'unsupported', detail: expect.stringMatching(/runs gpt-image-2 only/) });
   });
 });
 
@@ -252,6 +252,6 @@ describe('fromAiSdk with other specification versions and shapes', () => {
   });
 
   it('refuses a price that is no price', () => {
-    expect(() => fromAiSdk(openai.image('gpt-image-1'), { price: -1 })).toThrow(/price must be/);
+    expect(() => fromAiSdk(openai.image('gpt-image-2'), { price: -1 })).toThrow(/price must be/);
   });
 });

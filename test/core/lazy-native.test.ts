@@ -15,3 +15,24 @@ describe('importing pixmux', () => {
     expect(loaded).not.toMatch(/sharp|libvips/i);
   });
 });
+
+/** `pixmux/ai-sdk` imports only types from the AI SDK: neither it nor `pixmux` loads `ai` or `@ai-sdk/*`. */
+describe('importing pixmux/ai-sdk', () => {
+  it('loads neither ai nor @ai-sdk/* and works without them', async () => {
+    const { probe, loaded } = await probeNativeLoads(
+      { core: 'src/index.ts', aiSdk: 'src/ai-sdk/index.ts' },
+      `const { readFileSync } = await import('node:fs');
+       // Bundled with every package left external, so each bare import the entries make at run time is still here.
+       const imports = (name) => [...readFileSync(new URL('./' + name + '.mjs', import.meta.url), 'utf8').matchAll(/(?:from|import)\\s*\\(?\\s*["']([^"'.][^"']*)["']/g)].map((match) => match[1]);
+       const px = core.createPixmux({ providers: [core.defineProvider({ id: 'stub', operations: { generate: async () => ({ images: [] }) } })] });
+       const model = aiSdk.toAiSdk(px);
+       const provider = aiSdk.fromAiSdk({ specificationVersion: 'v4', provider: 'acme.image', modelId: 'm', maxImagesPerCall: 1, doGenerate: async () => ({}) });
+       globalThis.probe = { core: [...new Set(imports('core'))], aiSdk: [...new Set(imports('aiSdk'))], model: model.specificationVersion, provider: provider.id };`,
+    );
+    expect(probe).toMatchObject({ model: 'v4', provider: 'acme' });
+    for (const entry of ['core', 'aiSdk'] as const) {
+      expect(probe[entry], `${entry} imports`).not.toContainEqual(expect.stringMatching(/^(ai|@ai-sdk\/.*)$/));
+    }
+    expect(loaded).not.toMatch(/node_modules\/(ai|@ai-sdk)\//);
+  });
+});

@@ -84,6 +84,14 @@ describe('examples run', () => {
     expect(stdout).toMatch(/^skipped: set GEMINI_API_KEY \(or GOOGLE_API_KEY\) /);
   });
 
+  it('ai-sdk.mjs: generateImage through toAiSdk(pixmux) runs an AI SDK model wrapped with fromAiSdk; without a server or key it skips', async () => {
+    const { stdout } = await node('ai-sdk.mjs', ['a red bicycle'], { IMAGE_API_URL: `${base}/ai-sdk/v1`, OPENAI_API_KEY: '' });
+    expect(stdout).toMatch(/^wrote out\/ai-sdk\.png: provider gpu-box, model flux-schnell, \$0, 1 attempt\(s\)$/m);
+    expect(seen).toContain('/ai-sdk/v1/images/generations');
+    const skipped = await node('ai-sdk.mjs', [], { IMAGE_API_URL: '', OPENAI_API_KEY: '' });
+    expect(skipped.stdout).toMatch(/^skipped: set IMAGE_API_URL /);
+  });
+
   it('custom-provider.mjs: an in-house provider fails over to its backup', async () => {
     const { stdout } = await node('custom-provider.mjs', [], {});
     expect(stdout).toMatch(/backup/);
