@@ -75,7 +75,8 @@ function calls(label) {
     if (!PixmuxError.isInstance(error) || error.attempts[0].error.code !== 'auth') throw new Error('${label}: expected a typed auth failure, got ' + error);
     if (JSON.stringify(error).includes('smoke-key-123456')) throw new Error('${label}: the key leaked into an error');
     // pixmux/ai-sdk, imported before any AI SDK package is installed: the bridge needs none of them at run time.
-    const generated = await toAiSdk(px).doGenerate({ prompt: 'smoke', n: 1, size: undefined, aspectRatio: undefined, seed: undefined, files: undefined, mask: undefined, providerOptions: {} });
+    const bridged = createPixmux({ providers: [openaiCompatible({ baseURL: stub.url, model: 'm' })] });
+    const generated = await toAiSdk(bridged).doGenerate({ prompt: 'smoke', n: 1, size: undefined, aspectRatio: undefined, seed: undefined, files: undefined, mask: undefined, providerOptions: {} });
     if (!(generated.images[0] instanceof Uint8Array) || generated.providerMetadata.pixmux.provider !== 'openai-compatible') throw new Error('${label}: toAiSdk answered ' + JSON.stringify(generated.providerMetadata));
     const native = nativeLoaded();
     if (native.length > 0) throw new Error('${label}: importing pixmux loaded native code: ' + native.join(', '));
@@ -171,7 +172,9 @@ try {
   process.stdout.write(run(process.execPath, ['probe.mjs'], app));
   process.stdout.write(run(process.execPath, ['probe.cjs'], app));
   // pixmux/ai-sdk's types name @ai-sdk/provider's (an optional peer): a consumer of that subpath has it installed.
-  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `@ai-sdk/provider@${pkg.devDependencies['@ai-sdk/provider']}`], app);
+  // @ai-sdk/provider's own types import 'json-schema', which ships none: with skipLibCheck off (as here) an AI SDK
+  // user needs @types/json-schema too, with or without pixmux.
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `@ai-sdk/provider@${pkg.devDependencies['@ai-sdk/provider']}`, '@types/json-schema@^7.0.15'], app);
   typecheckConsumer(app, subpaths);
   smokeLocal(app);
   // The `pixmux` bin: installed, executable, and answering without network or configuration.
