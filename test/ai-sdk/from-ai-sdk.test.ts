@@ -1,7 +1,7 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import type { ImageModelV2, ImageModelV4 } from '@ai-sdk/provider';
 import { http, HttpResponse } from 'msw';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PixmuxError } from 'pixmux';
 import { fromAiSdk } from '../../src/ai-sdk/index.js';
 import { makePng, toBase64 } from '../helpers/images.js';
@@ -128,6 +128,16 @@ describe('fromAiSdk(openai.image(…)) inside a pixmux client', () => {
     expect(result.provider).toBe('backup');
     expect(result.attempts[0]).toMatchObject({ provider: 'openai', ok: false, tries: 1, error: { code: 'auth', status: 401 } });
     expect(JSON.stringify(result.attempts)).not.toContain(KEY);
+  });
+
+  it('without an OpenAI key the model throws LoadAPIKeyError: auth, not retried, and the call falls back', async () => {
+    vi.stubEnv('OPENAI_API_KEY', undefined);
+    const backup = stub('backup', { tier: 'premium' });
+    const { px } = clientWith([fromAiSdk(createOpenAI().image('gpt-image-2')), backup.provider]);
+    const result = await px.generate({ prompt: 'x' });
+    expect(result.provider).toBe('backup');
+    expect(result.attempts[0]).toMatchObject({ provider: 'openai', ok: false, tries: 1, error: { code: 'auth', message: expect.stringMatching(/API key is missing/) } });
+    vi.unstubAllEnvs();
   });
 
   it('stops on a 400 (invalid_request) and maps a moderation block to content_policy', async () => {
