@@ -81,7 +81,8 @@ export function fromAiSdk(model: AiSdkImageModel, options: FromAiSdkOptions = {}
     return { ...fixed, [optionsKey]: { ...fixed[optionsKey], ...(request.providerOptions as SharedV4ProviderOptions[string]) } };
   }
 
-  async function callModel(request: NormalizedGenerateRequest, n: number, context: ProviderContext) {
+  /** One `doGenerate` for `n` images; `before` images of this request came earlier, so the seed moves past them. */
+  async function callModel(request: NormalizedGenerateRequest, n: number, before: number, context: ProviderContext) {
     try {
       // v2 and v3 take the same call options (v2 has no files or mask), and answer in v4's shape less newer fields.
       return await (model as ImageModelV4).doGenerate({
@@ -89,7 +90,8 @@ export function fromAiSdk(model: AiSdkImageModel, options: FromAiSdkOptions = {}
         n,
         size: request.size ? `${request.size.width}x${request.size.height}` : undefined,
         aspectRatio: request.size ? undefined : (request.aspectRatio as `${number}:${number}` | undefined),
-        seed: request.seed,
+        // Like the policy's own chunks: seed + the images before, so repeated calls do not repeat an image.
+        seed: request.seed === undefined ? undefined : request.seed + before,
         files: undefined,
         mask: undefined,
         providerOptions: callProviderOptions(request),
@@ -110,7 +112,7 @@ export function fromAiSdk(model: AiSdkImageModel, options: FromAiSdkOptions = {}
     const metadata: Record<string, unknown> = {};
     // The policy already splits `n` by a numeric limit; a limit the model computes per call is honoured here.
     for (let left = request.n; left > 0; left -= limit) {
-      const result = await callModel(request, Math.min(left, limit), context);
+      const result = await callModel(request, Math.min(left, limit), request.n - left, context);
       warnings.push(...(result.warnings ?? []).map((warning) => warningFromAiSdk(warning, id)));
       if (!Array.isArray(result.images) || result.images.length === 0) {
         throw pixmuxError('bad_response', `${id} returned no images`, { provider: id, retryable: result.isRetryable === true });

@@ -230,6 +230,7 @@ describe('fromAiSdk with other specification versions and shapes', () => {
 
   it('asks a model whose limit is a function, and splits n by what it answers', async () => {
     const counts: number[] = [];
+    const seeds: Array<number | undefined> = [];
     const model: ImageModelV4 = {
       specificationVersion: 'v4',
       provider: 'gateway',
@@ -237,12 +238,14 @@ describe('fromAiSdk with other specification versions and shapes', () => {
       maxImagesPerCall: async () => 2,
       async doGenerate(options) {
         counts.push(options.n);
+        seeds.push(options.seed);
         return { images: Array.from({ length: options.n }, () => toBase64(png)), warnings: [], response: { timestamp: new Date(), modelId: 'some/model', headers: undefined } };
       },
     };
     const { px } = clientWith([fromAiSdk(model)]);
-    const result = await px.generate({ prompt: 'x', n: 5 });
+    const result = await px.generate({ prompt: 'x', n: 5, seed: 100 });
     expect(counts).toEqual([2, 2, 1]);
+    expect(seeds).toEqual([100, 102, 104]);
     expect(result.images).toHaveLength(5);
   });
 
