@@ -14,23 +14,23 @@ import {
   type ProviderResult,
   type Tier,
 } from 'pixmux';
-import { chooseRestoreFaceModels, validateFaceChoices, type LocalFaceDetectorChoice, type LocalFaceModelChoice } from './face-model-choice.js';
-import { chooseRemoveBackgroundModel, validateModelChoice, type LocalModelChoice } from './model-choice.js';
+import { chooseRestoreFaceModels, validateFaceChoices, type LocalFaceDetectorChoice, type LocalFaceModelChoice } from './pipelines/restore-face/model-choice.js';
+import { chooseRemoveBackgroundModel, validateModelChoice, type LocalModelChoice } from './pipelines/remove-background/model-choice.js';
 import type { DownloadProgress } from './models/index.js';
 import { loadSharp } from './native.js';
-import { assertColour } from './pipelines/compose.js';
-import { removeBackgroundPipeline } from './pipelines/remove-background.js';
-import { restoreFacePipeline } from './pipelines/restore-face.js';
+import { assertColour } from './pipelines/remove-background/compose.js';
+import { removeBackgroundPipeline } from './pipelines/remove-background/pipeline.js';
+import { restoreFacePipeline } from './pipelines/restore-face/pipeline.js';
 import type { Device } from './pool/protocol.js';
 import { createCallStages, type TrackedCall } from './pool/call-stages.js';
 import { createWorkerPool, type WorkerPool } from './pool/worker-pool.js';
 
-export type { LocalModelByPath, LocalModelChoice } from './model-choice.js';
-export type { LocalFaceModelByPath, LocalFaceModelChoice, LocalFaceDetectorChoice } from './face-model-choice.js';
-export type { FacePreset, FacePresetId, FaceTemplateId } from './face-presets.js';
-export { FACE_PRESETS, FACE_TEMPLATES } from './face-presets.js';
-export type { Preset, PresetId, MaskOutputSpec } from './presets.js';
-export { PRESETS } from './presets.js';
+export type { LocalModelByPath, LocalModelChoice } from './pipelines/remove-background/model-choice.js';
+export type { LocalFaceModelByPath, LocalFaceModelChoice, LocalFaceDetectorChoice } from './pipelines/restore-face/model-choice.js';
+export type { FacePreset, FacePresetId, FaceTemplateId } from './pipelines/restore-face/presets.js';
+export { FACE_PRESETS, FACE_TEMPLATES } from './pipelines/restore-face/presets.js';
+export type { Preset, PresetId, MaskOutputSpec } from './pipelines/remove-background/presets.js';
+export { PRESETS } from './pipelines/remove-background/presets.js';
 export type { Device } from './pool/protocol.js';
 /** The model manifest and downloader, for fetching models ahead of time (a Docker build, a warm-up step). */
 export { MODELS, DEFAULT_MODELS, ensureModel, resolveCacheDir } from './models/index.js';

@@ -8,10 +8,10 @@ import { dirname, join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import type * as Ort from 'onnxruntime-node';
 import { INSTALL_HINT } from './install-hint.js';
-import { maskFromOutput } from './pipelines/mask-from-output.js';
-import { tensorizeBatch } from './pipelines/tensorize.js';
-import { restoreFaces, type FaceModels } from './pipelines/face/restore-faces.js';
-import type { YunetOutputs } from './pipelines/face/yunet.js';
+import { maskFromOutput } from './pipelines/remove-background/mask-from-output.js';
+import { tensorizeBatch } from './pipelines/remove-background/tensorize.js';
+import { restoreFaces, type FaceModels } from './pipelines/restore-face/restore-faces.js';
+import type { YunetOutputs } from './pipelines/restore-face/yunet.js';
 import type { Device, ErrorMessage, RestoreFacesMessage, RunMessage, UsedDevice, WorkerErrorCode, WorkerMessage, WorkerReply } from './pool/protocol.js';
 
 /** What opening a session needs: the file, the device and the thread count. */

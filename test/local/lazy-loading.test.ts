@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { probeNativeLoads } from '../helpers/native-probe.js';
 import { loadSharp } from '../../providers/local/native.js';
 import { createWorkerPool } from '../../providers/local/pool/worker-pool.js';
-import { resolvePreset } from '../../providers/local/presets.js';
+import { resolvePreset } from '../../providers/local/pipelines/remove-background/presets.js';
 
 const root = resolve(import.meta.dirname, '../..');
 

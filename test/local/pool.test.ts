@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from '../../providers/local/pool/worker-pool.js';
-import { PRESETS, resolvePreset } from '../../providers/local/presets.js';
+import { PRESETS, resolvePreset } from '../../providers/local/pipelines/remove-background/presets.js';
 import { heavyModel, identityModel, writeTinyModel } from './helpers/tiny-model.js';
 import { buildTestWorker, PPHUMANSEG } from './helpers/worker-build.js';
 import { rejectionOf as rejection } from '../helpers/errors.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { maskFromOutput } from '../../providers/local/pipelines/mask-from-output.js';
-import { tensorizeBatch, tensorizeInto } from '../../providers/local/pipelines/tensorize.js';
-import { PRESETS, presetProblem, resolvePreset } from '../../providers/local/presets.js';
+import { maskFromOutput } from '../../providers/local/pipelines/remove-background/mask-from-output.js';
+import { tensorizeBatch, tensorizeInto } from '../../providers/local/pipelines/remove-background/tensorize.js';
+import { PRESETS, presetProblem, resolvePreset } from '../../providers/local/pipelines/remove-background/presets.js';
 
 /** 2×1 pixels: (10, 20, 30) and (250, 128, 0), interleaved RGB. */
 const PIXELS = new Uint8Array([10, 20, 30, 250, 128, 0]);

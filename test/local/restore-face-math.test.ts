@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applyAffine, cropBoundsInImage, invertAffine, similarityFromPoints, type Affine, type Point } from '../../providers/local/pipelines/face/affine.js';
-import { boxMask } from '../../providers/local/pipelines/face/box-mask.js';
-import { iou, nms, type FaceDetection } from '../../providers/local/pipelines/face/detections.js';
-import { pasteBack } from '../../providers/local/pipelines/face/paste-back.js';
-import { cropFromOutput, cropTensor } from '../../providers/local/pipelines/face/restore-faces.js';
-import { samplesFor, warpAffine, type Pixels } from '../../providers/local/pipelines/face/warp.js';
-import { decodeYunet, YUNET_OUTPUTS, YUNET_STRIDES } from '../../providers/local/pipelines/face/yunet.js';
-import { FACE_PRESETS, resolveFacePreset } from '../../providers/local/face-presets.js';
+import { applyAffine, cropBoundsInImage, invertAffine, similarityFromPoints, type Affine, type Point } from '../../providers/local/pipelines/restore-face/affine.js';
+import { boxMask } from '../../providers/local/pipelines/restore-face/box-mask.js';
+import { iou, nms, type FaceDetection } from '../../providers/local/pipelines/restore-face/detections.js';
+import { pasteBack } from '../../providers/local/pipelines/restore-face/paste-back.js';
+import { cropFromOutput, cropTensor } from '../../providers/local/pipelines/restore-face/restore-faces.js';
+import { samplesFor, warpAffine, type Pixels } from '../../providers/local/pipelines/restore-face/warp.js';
+import { decodeYunet, YUNET_OUTPUTS, YUNET_STRIDES } from '../../providers/local/pipelines/restore-face/yunet.js';
+import { FACE_PRESETS, resolveFacePreset } from '../../providers/local/pipelines/restore-face/presets.js';
 
 const FFHQ_512_PIXELS: Point[] = [[192.98138, 239.94708], [318.90277, 240.1936], [256.63416, 314.01935], [201.26117, 371.41043], [313.08905, 371.15118]];
 

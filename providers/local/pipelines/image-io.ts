@@ -1,3 +1,4 @@
+import type { ImageFormat } from 'pixmux';
 import { pixmuxError } from 'pixmux';
 import type { SharpFn } from '../native.js';
 
@@ -50,4 +51,11 @@ export async function resizeForModel(sharp: SharpFn, image: DecodedImage, [width
     .raw()
     .toBuffer();
   return new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.byteLength);
+}
+
+/** Encodes a sharp pipeline in the requested format (PNG lossless, JPEG q92, WebP q90 with lossless-quality alpha). */
+export function encode(pipeline: import('sharp').Sharp, format: ImageFormat) {
+  if (format === 'jpeg') return pipeline.jpeg({ quality: 92 });
+  if (format === 'webp') return pipeline.webp({ quality: 90, alphaQuality: 100 });
+  return pipeline.png();
 }

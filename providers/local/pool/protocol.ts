@@ -1,5 +1,5 @@
-import type { ResolvedFacePreset } from '../face-presets.js';
-import type { ResolvedPreset } from '../presets.js';
+import type { ResolvedFacePreset } from '../pipelines/restore-face/presets.js';
+import type { ResolvedPreset } from '../pipelines/remove-background/presets.js';
 
 /** Where a session runs. `auto` tries CUDA and falls back to the CPU. */
 export type Device = 'auto' | 'cuda' | 'cpu' | 'webgpu';

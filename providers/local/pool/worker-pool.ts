@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { pixmuxError, waitAtRate, type Capacity, type PixmuxError } from 'pixmux';
-import type { ResolvedPreset } from '../presets.js';
+import type { ResolvedPreset } from '../pipelines/remove-background/presets.js';
 import { createMovingAverage } from './moving-average.js';
 import { workerExecArgv } from './worker-exec-argv.js';
 import type { Device, FacesResultMessage, RestoreFacesMessage, RunMessage, StageTimings, UsedDevice, WorkerReply } from './protocol.js';

@@ -1,7 +1,7 @@
 import { pixmuxError } from 'pixmux';
 import type { ImageFormat } from 'pixmux';
-import type { SharpFn } from '../native.js';
-import type { DecodedImage } from './image-io.js';
+import type { SharpFn } from '../../native.js';
+import { encode, type DecodedImage } from '../image-io.js';
 
 /** What the removeBackground pipeline returns. */
 export type CutoutOutput = 'cutout' | 'mask';
@@ -37,12 +37,6 @@ export function assertColour(sharp: SharpFn, colour: string, provider: string): 
   }
 }
 
-/** Encodes a sharp pipeline in the requested format (PNG lossless, JPEG q92, WebP q90 with lossless-quality alpha). */
-export function encode(pipeline: import('sharp').Sharp, format: ImageFormat) {
-  if (format === 'jpeg') return pipeline.jpeg({ quality: 92 });
-  if (format === 'webp') return pipeline.webp({ quality: 90, alphaQuality: 100 });
-  return pipeline.png();
-}
 
 /** Encodes the mask alone, the transparent cut-out, or the subject on a colour, at the photo's size. */
 export async function composeOutput(sharp: SharpFn, image: DecodedImage, alpha: Uint8Array, options: ComposeOptions): Promise<Uint8Array> {

@@ -1,4 +1,4 @@
-import type { ResolvedPreset } from '../presets.js';
+import type { ResolvedPreset } from './presets.js';
 
 /** A model output as plain data: float values and `[N, C, H, W]` (or `[N, H, W]`) dims. */
 export interface OutputTensor {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { pixmuxError } from 'pixmux';
-import { ensureModel, resolveModel, type EnsureOptions } from './models/index.js';
+import { ensureModel, resolveModel, type EnsureOptions } from '../../models/index.js';
 import { isPresetId, PRESETS, presetProblem, resolvePreset, type Preset, type PresetId, type ResolvedPreset } from './presets.js';
 
 /** A model file of your own, used by path instead of the manifest. */

@@ -1,9 +1,8 @@
 import type { ImageFormat } from 'pixmux';
-import type { ResolvedFacePreset } from '../face-presets.js';
-import type { SharpFn } from '../native.js';
-import type { WorkerPool } from '../pool/worker-pool.js';
-import { encode } from './compose.js';
-import { decodeImage, type DecodedImage } from './image-io.js';
+import type { ResolvedFacePreset } from './presets.js';
+import type { SharpFn } from '../../native.js';
+import type { WorkerPool } from '../../pool/worker-pool.js';
+import { decodeImage, encode, type DecodedImage } from '../image-io.js';
 
 /** YuNet 2023mar's fixed input side. */
 export const DETECTOR_SIZE = 640;

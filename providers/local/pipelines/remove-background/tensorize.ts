@@ -1,4 +1,4 @@
-import type { ResolvedPreset } from '../presets.js';
+import type { ResolvedPreset } from './presets.js';
 
 /**
  * Writes interleaved 8-bit RGB pixels (already resized to the preset's size) into a float32 CHW plane set,

@@ -1,9 +1,9 @@
 import type { ImageFormat } from 'pixmux';
-import type { SharpFn } from '../native.js';
-import type { WorkerPool } from '../pool/worker-pool.js';
-import type { ResolvedPreset } from '../presets.js';
+import type { SharpFn } from '../../native.js';
+import type { WorkerPool } from '../../pool/worker-pool.js';
+import type { ResolvedPreset } from './presets.js';
 import { alphaAtImageSize, composeOutput, type CutoutOutput } from './compose.js';
-import { decodeImage, resizeForModel } from './image-io.js';
+import { decodeImage, resizeForModel } from '../image-io.js';
 
 export interface RemoveBackgroundJob {
   bytes: Uint8Array;

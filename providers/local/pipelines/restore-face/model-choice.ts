@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { pixmuxError } from 'pixmux';
-import { FACE_PRESETS, facePresetProblem, isFacePresetId, resolveFacePreset, type FacePreset, type FacePresetId, type ResolvedFacePreset } from './face-presets.js';
-import { ensureModel, MODELS, resolveModel, type EnsureOptions, type ModelSpec } from './models/index.js';
+import { FACE_PRESETS, facePresetProblem, isFacePresetId, resolveFacePreset, type FacePreset, type FacePresetId, type ResolvedFacePreset } from './presets.js';
+import { ensureModel, MODELS, resolveModel, type EnsureOptions, type ModelSpec } from '../../models/index.js';
 
 /** A face restorer of your own, used by path instead of the manifest. */
 export interface LocalFaceModelByPath {

@@ -2,7 +2,7 @@
  * Face restoration presets: the aligned crop a restorer wants and whether it takes a fidelity weight.
  * Facts from the research notes (shared/reference/local-models.md) §2.3–2.4 (facefusion's enhancer table and alignment templates).
  */
-import type { Point } from './pipelines/face/affine.js';
+import type { Point } from './affine.js';
 
 /** Five-point alignment templates, normalised to the crop side: left eye, right eye, nose, left and right mouth corner (image-left first). */
 export const FACE_TEMPLATES = {
