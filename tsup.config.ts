@@ -38,7 +38,7 @@ const shared: Options = {
   sourcemap: true,
   treeshake: true,
   // Providers import the core as 'pixmux', exactly as third-party providers do; it stays one shared copy.
-  external: ['pixmux', 'onnxruntime-node', 'sharp', /^node:/],
+  external: ['pixmux', 'onnxruntime-node', 'sharp', '@huggingface/tokenizers', /^node:/],
   // `npm start` and the CLI tests build JavaScript only (scripts/build-if-stale.mjs); `npm run build` adds the types.
   dts: process.env.PIXMUX_BUILD_JS_ONLY !== '1',
 };

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -6,6 +7,7 @@ import {
   defineProvider,
   pixmuxError,
   type Capacity,
+  type NormalizedGenerateRequest,
   type NormalizedRemoveBackgroundRequest,
   type NormalizedRestoreFaceRequest,
   type Operation,
@@ -18,6 +20,10 @@ import { chooseRestoreFaceModels, validateFaceChoices, type LocalFaceDetectorCho
 import { chooseRemoveBackgroundModel, validateModelChoice, type LocalModelChoice } from './pipelines/remove-background/model-choice.js';
 import type { DownloadProgress } from './models/index.js';
 import { loadSharp } from './native.js';
+import type { GeneratePipelineId } from './pipelines/generate/layout.js';
+import { chooseGenerateModel, validateGenerateChoice, type LocalGenerateModelChoice } from './pipelines/generate/model-choice.js';
+import { generatePipeline } from './pipelines/generate/pipeline.js';
+import { generateSize } from './pipelines/generate/size.js';
 import { assertColour } from './pipelines/remove-background/compose.js';
 import { removeBackgroundPipeline } from './pipelines/remove-background/pipeline.js';
 import { restoreFacePipeline } from './pipelines/restore-face/pipeline.js';
@@ -32,6 +38,9 @@ export { FACE_PRESETS, FACE_TEMPLATES } from './pipelines/restore-face/presets.j
 export type { Preset, PresetId, MaskOutputSpec } from './pipelines/remove-background/presets.js';
 export { PRESETS } from './pipelines/remove-background/presets.js';
 export type { Device } from './pool/protocol.js';
+export type { LocalGenerateModelByPath, LocalGenerateModelChoice } from './pipelines/generate/model-choice.js';
+export type { GeneratePipelineId } from './pipelines/generate/layout.js';
+export type { GenerateTimings } from './pipelines/generate/pipeline.js';
 /** The model manifest and downloader, for fetching models ahead of time (a Docker build, a warm-up step). */
 export { MODELS, DEFAULT_MODELS, ensureModel, resolveCacheDir } from './models/index.js';
 export type { ModelSpec, ModelFile, ModelId, EnsureOptions, DownloadProgress } from './models/index.js';
@@ -45,10 +54,12 @@ export interface LocalOptions {
    * The model per operation: a manifest id (downloaded and verified on first use) or your own file,
    * `{ path: '/models/x.onnx', preset: 'u2net' }` (restoreFace: `{ path, preset: 'gfpgan' | 'codeformer' | { size, template, weightInput } }`).
    * `faceDetector` is the face detector restoreFace uses: a manifest id or a YuNet-compatible file `{ path }`.
+   * `generate` is a text-to-image model folder in the Hugging Face ONNX layout, `{ path: '/models/sd-turbo', pipeline: 'sd-turbo' | 'lcm' }`;
+   * without it the provider does not offer generate (no model is a default: each is gigabytes, see the README for licences).
    * A call's `model` can name another manifest model.
-   * @default { removeBackground: 'birefnet-general-lite', restoreFace: 'gfpgan-1.4', faceDetector: 'yunet-2023mar' } (the manifest's defaults)
+   * @default { removeBackground: 'birefnet-general-lite', restoreFace: 'gfpgan-1.4', faceDetector: 'yunet-2023mar' } (the manifest's defaults; no generate model)
    */
-  models?: { removeBackground?: LocalModelChoice; restoreFace?: LocalFaceModelChoice; faceDetector?: LocalFaceDetectorChoice };
+  models?: { removeBackground?: LocalModelChoice; restoreFace?: LocalFaceModelChoice; faceDetector?: LocalFaceDetectorChoice; generate?: LocalGenerateModelChoice };
   /**
    * Where inference runs. `auto` tries CUDA and falls back to the CPU: the reason is logged once per provider (and sent
    * as a `provider.notice` event), each result carries a short warning;
@@ -102,8 +113,29 @@ export interface LocalRestoreFaceOptions {
   maxFaces?: number;
 }
 
+/**
+ * Per-call generate options, passed as `providerOptions: { local: { … } }`. The request's `seed` makes the output
+ * repeatable (same seed, size, steps and model on the same device); without one a random seed is used and reported
+ * as `metadata.seed`. `negativePrompt` has no effect: neither pipeline uses classifier-free guidance (a warning says so).
+ */
+export interface LocalGenerateOptions {
+  /** Denoising steps: 1–4 for SD-Turbo, 1–8 for LCM. @default 1 (SD-Turbo), 4 (LCM) */
+  steps?: number;
+  /** LCM's embedded guidance scale (w); SD-Turbo has none and ignores it with a warning. @default 8.5 */
+  guidanceScale?: number;
+}
+
 const callOptionsSchema = z.object({ output: z.enum(['cutout', 'mask']).optional(), background: z.string().min(1).optional() });
 const faceCallOptionsSchema = z.object({ blend: z.number().min(0).max(1).optional(), maxFaces: z.number().int().min(1).max(100).optional() });
+const generateCallOptionsSchema = z.object({ steps: z.number().int().min(1).max(8).optional(), guidanceScale: z.number().min(1).max(20).optional() });
+
+/** Steps per pipeline: the default and the most the distilled models were trained for (local-models.md §3.2, §3.3). */
+const GENERATE_STEPS: Record<GeneratePipelineId, { default: number; max: number; label: string }> = {
+  'sd-turbo': { default: 1, max: 4, label: 'SD-Turbo' },
+  lcm: { default: 4, max: 8, label: 'LCM' },
+};
+/** LCM's guidance scale when the call gives none: diffusers' LatentConsistencyModelPipeline default. */
+const LCM_GUIDANCE_SCALE = 8.5;
 
 /** restoreFace defaults: faces with eyes closer than this many pixels are too small to restore. */
 const FACE_DEFAULTS = { blend: 1, maxFaces: 10, minEyeDistance: 16 } as const;
@@ -127,7 +159,9 @@ function positiveInteger(value: number | undefined, name: string, min = 1): void
 }
 
 /**
- * Background removal and face restoration on this machine with onnxruntime-node and sharp (optional peer dependencies, loaded on first use).
+ * Background removal, face restoration and (with a model folder configured) text-to-image generation on this machine
+ * with onnxruntime-node and sharp (optional peer dependencies, loaded on first use; generation also needs
+ * @huggingface/tokenizers).
  * Inference runs in worker threads, so the event loop stays free; models download on first use.
  *
  * @example
@@ -146,6 +180,7 @@ export function local(options: LocalOptions = {}): Provider {
   positiveInteger(options.maxBatchWaitMs, 'maxBatchWaitMs', 0);
   validateModelChoice(options.models?.removeBackground, 'local: models.removeBackground');
   validateFaceChoices(options.models?.restoreFace, options.models?.faceDetector, 'local: models');
+  validateGenerateChoice(options.models?.generate, 'local: models.generate');
 
   const cores = Math.max(1, availableParallelism());
   const workers = options.workers ?? (device === 'cuda' || device === 'webgpu' ? 1 : Math.max(1, Math.floor(cores / 2)));
@@ -282,9 +317,37 @@ export function local(options: LocalOptions = {}): Provider {
     return toResult(result, model.id, request.format, context, { faces: result.faces });
   }
 
+  async function generate(request: NormalizedGenerateRequest, context: ProviderContext, call: TrackedCall): Promise<ProviderResult> {
+    const callOptions = parseCallOptions(generateCallOptionsSchema, request.providerOptions, context) as LocalGenerateOptions;
+    const model = chooseGenerateModel({ provider: id, requested: request.model, configured: options.models?.generate, warn: context.warn });
+    const limits = GENERATE_STEPS[model.pipeline];
+    const steps = callOptions.steps ?? limits.default;
+    if (steps > limits.max) throw pixmuxError('invalid_request', `${id}: ${limits.label} runs 1 to ${limits.max} steps; providerOptions.${id}.steps is ${steps}`, { provider: id });
+    if (model.pipeline === 'sd-turbo' && callOptions.guidanceScale !== undefined) context.warn(`${id}: guidanceScale is ignored: SD-Turbo has no guidance`);
+    if (request.negativePrompt) context.warn(`${id}: negativePrompt is ignored: ${limits.label} runs without classifier-free guidance`);
+    const { width, height } = generateSize(request.size, request.aspectRatio, id);
+    const seed = request.seed ?? randomInt(0, 2 ** 32);
+    const sharp = await loadSharp(id);
+    const result = await generatePipeline(sharp, call.pool(getPool()), {
+      folder: model.folder,
+      pipeline: model.pipeline,
+      prompt: request.prompt,
+      width,
+      height,
+      n: request.n,
+      seed,
+      steps,
+      guidanceScale: callOptions.guidanceScale ?? LCM_GUIDANCE_SCALE,
+      format: request.format,
+      signal: context.signal,
+    });
+    if (result.device === 'cpu') context.warn(`${id}: generated on the CPU, which is slow: the UNet took ${Math.round(result.timings.unetMs)} ms for ${steps} step(s) (metadata.timings)`);
+    return toResult(result, model.id, request.format, context, { seed, steps, width, height, pipeline: model.pipeline, precision: result.precision, batched: result.batched });
+  }
+
   /** A pipeline's output as the provider's result: local work is free, and the device it ran on is reported. */
   function toResult(
-    result: { bytes: Uint8Array; device: string; deviceWarning?: string | undefined; timings: unknown },
+    result: ({ bytes: Uint8Array } | { images: Uint8Array[] }) & { device: string; deviceWarning?: string | undefined; timings: unknown },
     model: string,
     format: string,
     context: ProviderContext,
@@ -298,7 +361,8 @@ export function local(options: LocalOptions = {}): Provider {
       }
       context.warn(`${id}: ran on the CPU because CUDA is not available`);
     }
-    return { images: [{ bytes: result.bytes, mediaType: `image/${format}` }], model, costUsd: 0, metadata: { device: result.device, ...extra, timings: result.timings } };
+    const images = 'images' in result ? result.images : [result.bytes];
+    return { images: images.map((bytes) => ({ bytes, mediaType: `image/${format}` })), model, costUsd: 0, metadata: { device: result.device, ...extra, timings: result.timings } };
   }
 
   function capacity(): Capacity {
@@ -312,9 +376,13 @@ export function local(options: LocalOptions = {}): Provider {
     maxConcurrency: workers * maxBatch + maxQueue,
     // The models decide the output (where they run does not, beyond rounding).
     identity: { models: options.models ?? 'defaults' },
-    operations: { removeBackground: tracked(removeBackground), restoreFace: tracked(restoreFace) },
+    // n images run in one worker job (one UNet batch when the model allows); the core splits larger n, seeds advanced.
+    maxImagesPerCall: maxBatch,
+    operations: { removeBackground: tracked(removeBackground), restoreFace: tracked(restoreFace), generate: tracked(generate) },
     supports: (operation: Operation) =>
-      operation === 'removeBackground' || operation === 'restoreFace' ? true : `${id}: ${operation} does not run locally yet; use a hosted provider for it`,
+      operation !== 'generate' || options.models?.generate !== undefined
+        ? true
+        : `${id}: generate needs a model folder: local({ models: { generate: { path, pipeline: 'sd-turbo' | 'lcm' } } })`,
     price: () => 0,
     capacity,
     dispose: async () => {

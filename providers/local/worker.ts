@@ -8,11 +8,13 @@ import { dirname, join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import type * as Ort from 'onnxruntime-node';
 import { INSTALL_HINT } from './install-hint.js';
+import { WorkerFailure } from './pool/worker-failure.js';
 import { maskFromOutput } from './pipelines/remove-background/mask-from-output.js';
 import { tensorizeBatch } from './pipelines/remove-background/tensorize.js';
+import { runGenerate } from './pipelines/generate/worker-job.js';
 import { restoreFaces, type FaceModels } from './pipelines/restore-face/restore-faces.js';
 import type { YunetOutputs } from './pipelines/restore-face/yunet.js';
-import type { Device, ErrorMessage, RestoreFacesMessage, RunMessage, UsedDevice, WorkerErrorCode, WorkerMessage, WorkerReply } from './pool/protocol.js';
+import type { Device, ErrorMessage, GenerateMessage, RestoreFacesMessage, RunMessage, UsedDevice, WorkerMessage, WorkerReply } from './pool/protocol.js';
 
 /** What opening a session needs: the file, the device and the thread count. */
 type SessionRequest = Pick<RunMessage, 'modelPath' | 'device' | 'intraOpNumThreads'>;
@@ -23,16 +25,6 @@ interface LoadedModel {
   deviceWarning: string | undefined;
   inputName: string;
   dynamicBatch: boolean;
-}
-
-class WorkerFailure extends Error {
-  constructor(
-    readonly code: WorkerErrorCode,
-    message: string,
-    readonly retryable = false,
-  ) {
-    super(message);
-  }
 }
 
 /** The accelerator's execution provider could not be loaded (no CUDA libraries, no WebGPU adapter). */
@@ -253,10 +245,22 @@ async function runFaces(message: RestoreFacesMessage): Promise<WorkerReply> {
   };
 }
 
+async function runGeneration(message: GenerateMessage): Promise<WorkerReply> {
+  const ort = await loadOrt();
+  const common = { device: message.device, intraOpNumThreads: message.intraOpNumThreads };
+  try {
+    return await runGenerate({ ort, load: (modelPath) => loadModel(ort, { ...common, modelPath }), run: (model, feeds, fetches, what) => runSession(model as LoadedModel, feeds, fetches, what) }, message);
+  } catch (error) {
+    if (error instanceof WorkerFailure) throw error;
+    throw new WorkerFailure('bad_response', `generation failed: ${firstLine(error)}`);
+  }
+}
+
 /** The buffers a reply hands over instead of copying. */
 function transfers(reply: WorkerReply): ArrayBuffer[] {
   if (reply.type === 'result') return reply.masks.map((mask) => mask.mask.buffer as ArrayBuffer);
   if (reply.type === 'faces') return [reply.image.buffer as ArrayBuffer];
+  if (reply.type === 'generated') return reply.images.map((image) => image.buffer as ArrayBuffer);
   return [];
 }
 
@@ -268,8 +272,8 @@ function failure(jobId: number, error: unknown): ErrorMessage {
 const port = parentPort;
 if (port) {
   port.on('message', (message: WorkerMessage) => {
-    if (message?.type !== 'run' && message?.type !== 'restoreFaces') return;
-    (message.type === 'run' ? run(message) : runFaces(message)).then(
+    if (message?.type !== 'run' && message?.type !== 'restoreFaces' && message?.type !== 'generate') return;
+    (message.type === 'run' ? run(message) : message.type === 'restoreFaces' ? runFaces(message) : runGeneration(message)).then(
       (reply) => port.postMessage(reply, transfers(reply)),
       (error: unknown) => port.postMessage(failure(message.jobId, error)),
     );

@@ -40,6 +40,7 @@ export function createCallStages(): CallStages {
           workers: pool.workers,
           run: (job) => pool.run(job).finally(finish),
           restoreFaces: (job) => pool.restoreFaces(job).finally(finish),
+          generate: (job) => pool.generate(job).finally(finish),
         }),
         leave() {
           if (left) return;

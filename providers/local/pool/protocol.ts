@@ -1,4 +1,5 @@
 import type { ResolvedFacePreset } from '../pipelines/restore-face/presets.js';
+import type { GeneratePipelineId } from '../pipelines/generate/layout.js';
 import type { ResolvedPreset } from '../pipelines/remove-background/presets.js';
 
 /** Where a session runs. `auto` tries CUDA and falls back to the CPU. */
@@ -80,7 +81,53 @@ export interface FaceStageTimings {
   pasteMs: number;
 }
 
-export type WorkerMessage = RunMessage | RestoreFacesMessage;
+/** Main thread → worker: text to `n` images with one model folder (tokenizer, text encoder, UNet, VAE decoder). */
+export interface GenerateMessage {
+  type: 'generate';
+  jobId: number;
+  device: Device;
+  intraOpNumThreads: number;
+  /** The model folder (Hugging Face ONNX layout). */
+  folder: string;
+  pipeline: GeneratePipelineId;
+  prompt: string;
+  width: number;
+  height: number;
+  n: number;
+  /** Image `i` draws its noise from `seed + i`. */
+  seed: number;
+  steps: number;
+  /** LCM's embedded guidance scale (unused by SD-Turbo). */
+  guidanceScale: number;
+  /** One Int32 over a SharedArrayBuffer: the pool sets it to 1 on abort, the worker stops before the next step. */
+  cancel: Int32Array;
+}
+
+/** Worker → main thread: `n` images as interleaved 8-bit RGB (buffers transferred). */
+export interface GeneratedMessage {
+  type: 'generated';
+  jobId: number;
+  images: Uint8Array[];
+  width: number;
+  height: number;
+  device: UsedDevice;
+  deviceWarning?: string;
+  /** The UNet ran all images in one batch (its batch dimension is dynamic). */
+  batched: boolean;
+  /** The UNet's sample input type. */
+  precision: 'float32' | 'float16';
+  timings: GenerateStageTimings;
+}
+
+export interface GenerateStageTimings {
+  tokenizeMs: number;
+  textEncoderMs: number;
+  /** One entry per denoising step (the whole batch). */
+  unetStepsMs: number[];
+  vaeMs: number;
+}
+
+export type WorkerMessage = RunMessage | RestoreFacesMessage | GenerateMessage;
 
 export interface StageTimings {
   preprocessMs: number;
@@ -101,7 +148,7 @@ export interface ResultMessage {
   timings: StageTimings;
 }
 
-export type WorkerErrorCode = 'provider_unavailable' | 'provider_error' | 'bad_response' | 'invalid_request';
+export type WorkerErrorCode = 'provider_unavailable' | 'provider_error' | 'bad_response' | 'invalid_request' | 'aborted';
 
 export interface ErrorMessage {
   type: 'error';
@@ -111,4 +158,4 @@ export interface ErrorMessage {
   retryable: boolean;
 }
 
-export type WorkerReply = ResultMessage | FacesResultMessage | ErrorMessage;
+export type WorkerReply = ResultMessage | FacesResultMessage | GeneratedMessage | ErrorMessage;

@@ -3,7 +3,7 @@ import { pixmuxError, waitAtRate, type Capacity, type PixmuxError } from 'pixmux
 import type { ResolvedPreset } from '../pipelines/remove-background/presets.js';
 import { createMovingAverage } from './moving-average.js';
 import { workerExecArgv } from './worker-exec-argv.js';
-import type { Device, FacesResultMessage, RestoreFacesMessage, RunMessage, StageTimings, UsedDevice, WorkerReply } from './protocol.js';
+import type { Device, FacesResultMessage, GenerateMessage, GeneratedMessage, RestoreFacesMessage, RunMessage, StageTimings, UsedDevice, WorkerReply } from './protocol.js';
 
 export interface WorkerPoolOptions {
   /** The worker entry (`worker.js` / `worker.cjs` beside the provider, or a compiled file in tests). */
@@ -61,16 +61,33 @@ export type FacePoolResult = Omit<FacesResultMessage, 'type' | 'jobId' | 'device
   queuedMs: number;
 };
 
-type AnyJob = PoolJob | FacePoolJob;
+/** A generate job: one prompt to `n` images in one worker (the UNet batches them when it can). */
+export type GeneratePoolJob = Omit<GenerateMessage, 'type' | 'jobId' | 'device' | 'intraOpNumThreads' | 'cancel'> & {
+  kind: 'generate';
+  signal?: AbortSignal;
+};
+
+/** The worker's images and stage times, plus the time the job waited for a worker. */
+export type GeneratePoolResult = Omit<GeneratedMessage, 'type' | 'jobId' | 'deviceWarning'> & {
+  deviceWarning: string | undefined;
+  queuedMs: number;
+};
+
+/** A generate job as queued: with the shared flag that stops it between steps once its call aborts. */
+type QueuedGenerateJob = GeneratePoolJob & { cancel: Int32Array };
+
+type AnyJob = PoolJob | FacePoolJob | QueuedGenerateJob;
+type AnyResult = PoolResult | FacePoolResult | GeneratePoolResult;
 
 const isFaceJob = (job: AnyJob): job is FacePoolJob => 'kind' in job && job.kind === 'restoreFaces';
+const isGenerateJob = (job: AnyJob): job is QueuedGenerateJob => 'kind' in job && job.kind === 'generate';
 
 interface Pending {
   job: AnyJob;
   key: string;
   enqueuedAt: number;
   settled: boolean;
-  resolve(result: PoolResult | FacePoolResult): void;
+  resolve(result: AnyResult): void;
   reject(error: PixmuxError): void;
   detach(): void;
 }
@@ -90,6 +107,8 @@ export interface WorkerPool {
   run(job: PoolJob): Promise<PoolResult>;
   /** Restores the faces in one photo (never batched with other requests). */
   restoreFaces(job: FacePoolJob): Promise<FacePoolResult>;
+  /** Generates images from a prompt (never batched with other requests; an abort stops it between steps). */
+  generate(job: GeneratePoolJob): Promise<GeneratePoolResult>;
   capacity(): Capacity;
   /** The device sessions ran on so far (`undefined` before the first run). */
   readonly device: UsedDevice | undefined;
@@ -160,27 +179,20 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     if (!batch) return;
     slot.batch = undefined;
     slot.worker.unref();
-    if (reply.type === 'faces') {
+    if (reply.type === 'generated') {
+      const { tokenizeMs, textEncoderMs, unetStepsMs, vaeMs } = reply.timings;
+      sample(slot, `${(batch[0]!.job as QueuedGenerateJob).folder}|generate`, tokenizeMs + textEncoderMs + unetStepsMs.reduce((sum, ms) => sum + ms, 0) + vaeMs);
+      settleSingle(slot, batch[0]!, reply);
+    } else if (reply.type === 'faces') {
       const { detectMs, alignMs, inferenceMs, pasteMs } = reply.timings;
       sample(slot, (batch[0]!.job as FacePoolJob).restorerPath, detectMs + alignMs + inferenceMs + pasteMs);
-      usedDevice = reply.device;
-      if (options.device === 'auto' && reply.device === 'cpu' && reply.deviceWarning) autoFallbackWarning = reply.deviceWarning;
-      if (reply.device !== 'cpu') maxWorkers = Math.min(maxWorkers, options.gpuSize);
-      const pending = batch[0]!;
-      const { type: _type, jobId: _jobId, deviceWarning, ...rest } = reply;
-      settle(pending, {
-        ...rest,
-        deviceWarning: options.device === 'auto' && reply.device === 'cpu' ? (deviceWarning ?? autoFallbackWarning) : undefined,
-        queuedMs: slot.startedAt - pending.enqueuedAt,
-      });
+      settleSingle(slot, batch[0]!, reply);
     } else if (reply.type === 'result') {
       // Stage times, not the round trip: they leave out a session's one-time load, which says nothing of the rate.
       const { preprocessMs, inferenceMs, postprocessMs } = reply.timings;
       sample(slot, (batch[0]!.job as PoolJob).modelPath, (preprocessMs + inferenceMs + postprocessMs) / batch.length);
-      usedDevice = reply.device;
-      if (options.device === 'auto' && reply.device === 'cpu' && reply.deviceWarning) autoFallbackWarning = reply.deviceWarning;
+      noteDevice(reply);
       const warning = options.device === 'auto' && reply.device === 'cpu' ? (reply.deviceWarning ?? autoFallbackWarning) : undefined;
-      if (reply.device !== 'cpu') maxWorkers = Math.min(maxWorkers, options.gpuSize);
       dynamicBatch.set((batch[0]!.job as PoolJob).modelPath, reply.dynamicBatch);
       batch.forEach((pending, index) => {
         const mask = reply.masks[index]!;
@@ -200,6 +212,21 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     dispatch();
   }
 
+  /** Settles a job that had a worker to itself (faces, generate) with its reply, less the message fields. */
+  function settleSingle(slot: Slot, pending: Pending, reply: FacesResultMessage | GeneratedMessage): void {
+    noteDevice(reply);
+    const { type: _type, jobId: _jobId, deviceWarning, ...rest } = reply;
+    const warning = options.device === 'auto' && reply.device === 'cpu' ? (deviceWarning ?? autoFallbackWarning) : undefined;
+    settle(pending, { ...rest, deviceWarning: warning, queuedMs: slot.startedAt - pending.enqueuedAt } as AnyResult);
+  }
+
+  /** The device a reply ran on: remembered, the auto fallback recorded, the pool shrunk to one worker on a GPU. */
+  function noteDevice(reply: { device: UsedDevice; deviceWarning?: string | undefined }): void {
+    usedDevice = reply.device;
+    if (options.device === 'auto' && reply.device === 'cpu' && reply.deviceWarning) autoFallbackWarning = reply.deviceWarning;
+    if (reply.device !== 'cpu') maxWorkers = Math.min(maxWorkers, options.gpuSize);
+  }
+
   /** Counts a request's worker time towards the rate, except the first run of a model on a worker (its warm-up). */
   function sample(slot: Slot, model: string, ms: number): void {
     if (slot.warmed.has(model)) itemTime.add(ms);
@@ -216,7 +243,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     }
   }
 
-  function settle(pending: Pending, result: PoolResult | FacePoolResult | undefined, error?: PixmuxError): void {
+  function settle(pending: Pending, result: AnyResult | undefined, error?: PixmuxError): void {
     if (pending.settled) return;
     pending.settled = true;
     pending.detach();
@@ -227,7 +254,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   function takeBatch(): Pending[] | undefined {
     const head = queue[0];
     if (!head) return undefined;
-    if (isFaceJob(head.job)) return queue.splice(0, 1);
+    if (isFaceJob(head.job) || isGenerateJob(head.job)) return queue.splice(0, 1);
     const batchable = options.maxBatch > 1 && dynamicBatch.get(head.job.modelPath) === true;
     if (!batchable) return queue.splice(0, 1);
     const members = queue.filter((pending) => pending.key === head.key).slice(0, options.maxBatch);
@@ -274,7 +301,13 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       slot.worker.postMessage(faceMessage, [faceMessage.image.buffer as ArrayBuffer, faceMessage.detectorInput.buffer as ArrayBuffer]);
       return;
     }
-    const first = only;
+    if (isGenerateJob(only)) {
+      const { kind: _kind, signal: _signal, ...fields } = only;
+      const generateMessage: GenerateMessage = { type: 'generate', jobId: nextJobId++, device: effectiveDevice(), intraOpNumThreads: options.intraOpNumThreads, ...fields };
+      slot.worker.postMessage(generateMessage);
+      return;
+    }
+    const first = only as PoolJob;
     const images = batch.map((pending) => transferable((pending.job as PoolJob).image));
     const crash = batch.map((pending) => (pending.job as PoolJob).testCrash).find(Boolean);
     const message: RunMessage = {
@@ -299,13 +332,20 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     return enqueue(job, `faces|${nextJobId++}`) as Promise<FacePoolResult>;
   }
 
-  function enqueue(job: AnyJob, key: string): Promise<PoolResult | FacePoolResult> {
+  function generate(job: GeneratePoolJob): Promise<GeneratePoolResult> {
+    const cancel = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    return enqueue({ ...job, cancel }, `generate|${nextJobId++}`) as Promise<GeneratePoolResult>;
+  }
+
+  function enqueue(job: AnyJob, key: string): Promise<AnyResult> {
     if (disposed) return Promise.reject(fail('provider_unavailable', 'the local provider was disposed', false));
     if (job.signal?.aborted) return Promise.reject(pixmuxError('aborted', 'The call was aborted', { provider: options.provider }));
-    return new Promise<PoolResult | FacePoolResult>((resolve, reject) => {
+    return new Promise<AnyResult>((resolve, reject) => {
       const onAbort = () => {
         const index = queue.indexOf(pending);
         if (index >= 0) queue.splice(index, 1);
+        // A generation already running stops before its next step; its worker is free again once it says so.
+        if (isGenerateJob(job)) Atomics.store(job.cancel, 0, 1);
         settle(pending, undefined, pixmuxError('aborted', 'The call was aborted', { provider: options.provider }));
       };
       const pending: Pending = {
@@ -353,6 +393,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   return {
     run,
     restoreFaces,
+    generate,
     capacity,
     get device() {
       return usedDevice;

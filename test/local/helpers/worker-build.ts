@@ -21,7 +21,7 @@ export async function buildTestWorker(): Promise<URL> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    external: ['onnxruntime-node', 'sharp'],
+    external: ['onnxruntime-node', 'sharp', '@huggingface/tokenizers'],
     logLevel: 'silent',
   });
   return pathToFileURL(outfile);
