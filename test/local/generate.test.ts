@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { createPixmux, PixmuxError, type Pixmux } from 'pixmux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { local, type LocalGenerateModelChoice } from '../../providers/local/index.js';
+import { createWorkerPool } from '../../providers/local/pool/worker-pool.js';
 import { seededNormal } from '../../providers/local/pipelines/generate/random.js';
 import { HIDDEN, SEQUENCE, writeGenerateFolder, type FolderOptions } from './helpers/generate-models.js';
 import { buildTestWorker } from './helpers/worker-build.js';
@@ -142,7 +143,7 @@ describe('local().generate with stand-in networks', () => {
       const [first, again, other] = [await call(1), await call(1), await call(2)];
       expect(Buffer.from(again.images[0]!.bytes).equals(Buffer.from(first.images[0]!.bytes))).toBe(true);
       expect(Buffer.from(other.images[0]!.bytes).equals(Buffer.from(first.images[0]!.bytes))).toBe(false);
-      expect((first.metadata.timings as { unetStepsMs: number[] }).unetStepsMs).toHaveLength(4);
+      expect((first.metadata.timings as unknown as { unetStepsMs: number[] }).unetStepsMs).toHaveLength(4);
       const { width, height } = await pixels(first.images[0]!.bytes);
       expect([width, height]).toEqual([64, 128]);
     }
@@ -201,6 +202,25 @@ describe('local().generate with stand-in networks', () => {
   });
 });
 
+describe('aborting a generation', () => {
+  it('an aborted call rejects at once; its worker stops before the next network run and takes the next job', async () => {
+    const pool = createWorkerPool({ workerUrl, size: 1, gpuSize: 1, intraOpNumThreads: 1, device: 'cpu', maxBatch: 1, maxBatchWaitMs: 0, provider: 'local' });
+    try {
+      const job = { kind: 'generate' as const, folder: folder(), pipeline: 'sd-turbo' as const, prompt: 'a cat', width: 64, height: 64, n: 1, seed: 1, steps: 4, guidanceScale: 1 };
+      const controller = new AbortController();
+      const aborted = pool.generate({ ...job, signal: controller.signal });
+      expect(pool.capacity().inFlight).toBe(1); // handed to the worker, not merely queued
+      controller.abort();
+      await expect(aborted).rejects.toMatchObject({ code: 'aborted' });
+      const next = await pool.generate(job);
+      expect(next.images).toHaveLength(1);
+      expect(next.timings.unetStepsMs).toHaveLength(4);
+    } finally {
+      await pool.dispose();
+    }
+  });
+});
+
 describe('local().generate errors name what is wrong', () => {
   /** The local provider's own error (the client wraps it in all_failed when it was the only provider and failed). */
   async function failure(generate: LocalGenerateModelChoice, request: Partial<Parameters<Pixmux['generate']>[0]> = {}): Promise<{ code: string; message: string }> {
@@ -248,7 +268,7 @@ describe('local().generate errors name what is wrong', () => {
     expect(steps.code).toBe('invalid_request');
     expect(steps.message).toMatch(/SD-Turbo runs 1 to 4 steps/);
     expect(() => local({ models: { generate: { path: '/x', pipeline: 'sdxl' as never } } })).toThrow(/models\.generate\.pipeline "sdxl" is unknown; pipelines: sd-turbo, lcm/);
-    expect(local().supports!('generate')).toMatch(/generate needs a model folder/);
-    expect(local({ models: { generate: { path: '/x', pipeline: 'lcm' } } }).supports!('generate')).toBe(true);
+    expect(local().supports!('generate', {} as never)).toMatch(/generate needs a model folder/);
+    expect(local({ models: { generate: { path: '/x', pipeline: 'lcm' } } }).supports!('generate', {} as never)).toBe(true);
   });
 });

@@ -26,6 +26,18 @@ describe('optional native packages', () => {
     expect(loaded).not.toMatch(/sharp|libvips/i);
   });
 
+  it('pixmux/providers/local never imports @huggingface/tokenizers: only the worker does, on the first generate call', async () => {
+    const bundle = async (entry: string) => {
+      const result = await build({ entryPoints: [join(root, entry)], bundle: true, write: false, format: 'esm', platform: 'node', packages: 'external', logLevel: 'silent' });
+      return result.outputFiles.map((file) => file.text).join('\n');
+    };
+    expect(await bundle('providers/local/index.ts')).not.toContain('@huggingface/tokenizers');
+    // The worker names it for a dynamic import() on first use (a static import would load it with the worker).
+    const worker = await bundle('providers/local/worker.ts');
+    expect(worker).toContain('"@huggingface/tokenizers"');
+    expect(worker).not.toMatch(/^import .*@huggingface\/tokenizers/m);
+  });
+
   it('a missing sharp is provider_unavailable and says what to install', async () => {
     const error = await loadSharp('local', () => Promise.reject(new Error("Cannot find package 'sharp'"))).catch((thrown: unknown) => thrown);
     expect(PixmuxError.isInstance(error)).toBe(true);
