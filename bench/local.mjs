@@ -3,12 +3,17 @@
 // onnxruntime-node alone running the same model on the same inputs (their ratio is the pipeline's overhead).
 //
 //   npm run build && node bench/local.mjs [--model path.onnx --preset id] [--images 24] [--workers 2] [--device cpu]
+//                                         [--generate /models/sd-turbo --pipeline sd-turbo|lcm] [--generate-calls 6] [--only generate]
 //
 // Defaults: the SINet and PP-HumanSeg fixtures in ../shared/fixtures/models (or PIXMUX_SHARED_DIR), the photos in
 // test/fixtures (and ../shared/fixtures/images when present). Imports the built package, so build first.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+// Generate rows: a model folder given with --generate, else the synthetic stand-in networks the tests use
+// (test/local/helpers/generate-models.ts: real input and output names and shapes, trivial arithmetic), so the rows
+// measure pixmux's own work per stage (tokenizer, scheduler, transfers, PNG encoding) beside onnxruntime alone.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createPixmux } from 'pixmux';
 import { local, PRESETS } from 'pixmux/providers/local';
@@ -20,6 +25,10 @@ const { values: args } = parseArgs({
     images: { type: 'string', default: '24' },
     workers: { type: 'string', default: String(availableParallelism()) },
     device: { type: 'string', default: 'cpu' },
+    generate: { type: 'string' },
+    pipeline: { type: 'string', default: 'sd-turbo' },
+    'generate-calls': { type: 'string', default: '6' },
+    only: { type: 'string' },
   },
 });
 
@@ -31,10 +40,7 @@ const models = args.model
       { name: 'SINet 320²', path: join(SHARED_MODELS, 'sinet_portrait_softmax_320.onnx'), preset: 'sinet' },
       { name: 'PP-HumanSeg 398×224', path: join(SHARED_MODELS, 'pphumanseg_lite_portrait_398x224.onnx'), preset: 'pphumanseg' },
     ].filter((model) => existsSync(model.path));
-if (models.length === 0) {
-  console.error('No model: pass --model path.onnx --preset id (or provide ../shared/fixtures/models).');
-  process.exit(1);
-}
+if (models.length === 0 && args.only !== 'generate') console.error('No background model: pass --model path.onnx --preset id (or provide ../shared/fixtures/models); generate rows only.');
 
 const photoDirs = [new URL('../test/fixtures/', import.meta.url).pathname, `${SHARED}fixtures/images`].filter(existsSync);
 const photos = photoDirs.flatMap((dir) => readdirSync(dir).filter((file) => /\.(png|jpe?g)$/i.test(file)).map((file) => readFileSync(join(dir, file))));
@@ -96,7 +102,7 @@ async function ortAlone(model) {
 }
 
 console.log(`pixmux local bench: ${total} images (${photos.length} photos), device ${args.device}, ${cores} cores, Node ${process.version}`);
-for (const model of models) {
+for (const model of args.only === 'generate' ? [] : models) {
   console.log(`\n${model.name} (${model.path}, preset ${model.preset})`);
   console.log('workers   img/s   decode   queue  tensor   infer    mask  encode  batch   (ms per image, mean)');
   const rows = [];
@@ -110,3 +116,87 @@ for (const model of models) {
   console.log(`onnxruntime-node alone (1 session, ${cores} threads, tensors prebuilt): ${alone.perSecond.toFixed(1)} img/s, ${alone.inference.toFixed(1)} ms per run`);
   console.log(`pipeline best ${best.toFixed(1)} img/s = ${((best / alone.perSecond) * 100).toFixed(0)} % of inference-only throughput (decode, resize, mask, full-size encode included)`);
 }
+
+/** The synthetic model folders the tests use, compiled from the TypeScript helper (esbuild) and written to a temporary folder. */
+async function syntheticFolders() {
+  const { build } = await import('esbuild');
+  const cache = new URL('../node_modules/.cache/pixmux-bench/', import.meta.url).pathname;
+  mkdirSync(cache, { recursive: true });
+  const outfile = join(cache, 'generate-models.mjs');
+  await build({ entryPoints: [new URL('../test/local/helpers/generate-models.ts', import.meta.url).pathname], outfile, bundle: true, format: 'esm', platform: 'node', packages: 'external', logLevel: 'silent' });
+  const { writeGenerateFolder } = await import(pathToFileURL(outfile).href);
+  const root = mkdtempSync(join(tmpdir(), 'pixmux-bench-generate-'));
+  return {
+    root,
+    folders: [
+      { name: 'synthetic SD-Turbo 512², 1 step', path: writeGenerateFolder(join(root, 'sd-turbo'), { pipeline: 'sd-turbo' }), pipeline: 'sd-turbo', steps: 1 },
+      { name: 'synthetic LCM 512², 4 steps', path: writeGenerateFolder(join(root, 'lcm'), { pipeline: 'lcm' }), pipeline: 'lcm', steps: 4 },
+    ],
+  };
+}
+
+/** `calls` generate calls one after another (after one warm-up), 512×512 PNG, mean milliseconds per stage. */
+async function generateRows(model, calls) {
+  const provider = local({ device: args.device, workers: 1, models: { generate: { path: model.path, pipeline: model.pipeline } } });
+  const px = createPixmux({ providers: [provider] });
+  const request = (seed) => ({ prompt: 'a photo of a cat', size: '512x512', seed, providerOptions: { local: { steps: model.steps } }, cache: false });
+  await px.generate(request(0));
+  const timings = [];
+  const started = performance.now();
+  for (let i = 1; i <= calls; i++) timings.push((await px.generate(request(i))).metadata.timings);
+  const perCall = (performance.now() - started) / calls;
+  await px.dispose();
+  const stage = (key) => mean(timings.map((timing) => timing[key]));
+  return { perCall, queue: stage('queueMs'), tokenize: stage('tokenizeMs'), text: stage('textEncoderMs'), unet: stage('unetMs'), vae: stage('vaeMs'), encode: stage('encodeMs') };
+}
+
+/** onnxruntime-node alone: the three sessions on this thread, inputs prebuilt (ids, latents), no tokenizer, scheduler or encoding. */
+async function generateOrtAlone(model, calls) {
+  const ort = await import('onnxruntime-node');
+  const options = { executionProviders: [args.device === 'cuda' ? 'cuda' : 'cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: cores, logSeverityLevel: 3 };
+  const [text, unet, vae] = await Promise.all(['text_encoder', 'unet', 'vae_decoder'].map((name) => ort.InferenceSession.create(join(model.path, name, 'model.onnx'), options)));
+  const typed = (session, name) => session.inputMetadata[session.inputNames.indexOf(name)]?.type ?? 'float32';
+  const floats = (type, count, dims, value = 0.1) => (type === 'float16' ? new ort.Tensor('float16', new Uint16Array(count).fill(0x2e66), dims) : new ort.Tensor('float32', new Float32Array(count).fill(value), dims));
+  const idsType = typed(text, text.inputNames[0]);
+  const ids = idsType === 'int64' ? new ort.Tensor('int64', new BigInt64Array(77), [1, 77]) : new ort.Tensor('int32', new Int32Array(77), [1, 77]);
+  const spent = { text: 0, unet: 0, vae: 0 };
+  const once = async () => {
+    let t = performance.now();
+    const hidden = (await text.run({ [text.inputNames[0]]: ids }))[text.outputNames[0]];
+    spent.text += performance.now() - t;
+    const feeds = {
+      sample: floats(typed(unet, 'sample'), 4 * 64 * 64, [1, 4, 64, 64]),
+      timestep: typed(unet, 'timestep') === 'int64' ? new ort.Tensor('int64', BigInt64Array.of(999n), [1]) : new ort.Tensor('float32', Float32Array.of(999), [1]),
+      encoder_hidden_states: typed(unet, 'encoder_hidden_states') === 'float16' ? floats('float16', hidden.size, hidden.dims) : hidden,
+    };
+    if (unet.inputNames.includes('timestep_cond')) feeds.timestep_cond = floats(typed(unet, 'timestep_cond'), 256, [1, 256]);
+    t = performance.now();
+    for (let step = 0; step < model.steps; step++) await unet.run(feeds);
+    spent.unet += performance.now() - t;
+    t = performance.now();
+    await vae.run({ [vae.inputNames[0]]: floats(typed(vae, vae.inputNames[0]), 4 * 64 * 64, [1, 4, 64, 64]) });
+    spent.vae += performance.now() - t;
+  };
+  await once();
+  Object.assign(spent, { text: 0, unet: 0, vae: 0 });
+  for (let i = 0; i < calls; i++) await once();
+  await Promise.all([text, unet, vae].map((session) => session.release()));
+  return { text: spent.text / calls, unet: spent.unet / calls, vae: spent.vae / calls, perCall: (spent.text + spent.unet + spent.vae) / calls };
+}
+
+const calls = Number(args['generate-calls']);
+const synthetic = args.generate ? undefined : await syntheticFolders();
+const generateModels = args.generate
+  ? [{ name: args.generate.split('/').pop(), path: args.generate, pipeline: args.pipeline, steps: args.pipeline === 'lcm' ? 4 : 1 }]
+  : synthetic.folders;
+for (const model of generateModels) {
+  console.log(`\ngenerate: ${model.name} (${model.path}), ${calls} calls of 512×512 PNG, 1 worker`);
+  console.log('  ms/call   queue tokenize    text    unet     vae  encode   (ms per call, mean)');
+  const row = await generateRows(model, calls);
+  console.log(`${fmt(row.perCall).padStart(9)} ${fmt(row.queue)} ${fmt(row.tokenize)} ${fmt(row.text)} ${fmt(row.unet)} ${fmt(row.vae)} ${fmt(row.encode)}`);
+  const alone = await generateOrtAlone(model, calls);
+  console.log(`${fmt(alone.perCall).padStart(9)} ${' '.repeat(7)} ${' '.repeat(7)} ${fmt(alone.text)} ${fmt(alone.unet)} ${fmt(alone.vae)} ${' '.repeat(7)}  onnxruntime-node alone (3 sessions, ${cores} threads, inputs prebuilt)`);
+  const ratio = (a, b) => `${(a / b).toFixed(2)}×`.padStart(7);
+  console.log(`${ratio(row.perCall, alone.perCall).padStart(9)} ${' '.repeat(7)} ${' '.repeat(7)} ${ratio(row.text, alone.text)} ${ratio(row.unet, alone.unet)} ${ratio(row.vae, alone.vae)} ${' '.repeat(7)}  ratio (pixmux stage incl. its JS work ÷ the bare session run)`);
+}
+if (synthetic) rmSync(synthetic.root, { recursive: true, force: true });
