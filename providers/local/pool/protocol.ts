@@ -81,14 +81,8 @@ export interface FaceStageTimings {
   pasteMs: number;
 }
 
-/** Main thread → worker: text to `n` images with one model folder (tokenizer, text encoder, UNet, VAE decoder). */
-export interface GenerateMessage {
-  type: 'generate';
-  jobId: number;
-  device: Device;
-  intraOpNumThreads: number;
-  /** The model folder (Hugging Face ONNX layout). */
-  folder: string;
+/** What a generate call asks for, as the main thread, the worker message and the denoising loop all carry it. */
+export interface GenerateSettings {
   pipeline: GeneratePipelineId;
   prompt: string;
   width: number;
@@ -99,6 +93,16 @@ export interface GenerateMessage {
   steps: number;
   /** LCM's embedded guidance scale (unused by SD-Turbo). */
   guidanceScale: number;
+}
+
+/** Main thread → worker: text to `n` images with one model folder (tokenizer, text encoder, UNet, VAE decoder). */
+export interface GenerateMessage extends GenerateSettings {
+  type: 'generate';
+  jobId: number;
+  device: Device;
+  intraOpNumThreads: number;
+  /** The model folder (Hugging Face ONNX layout). */
+  folder: string;
   /** One Int32 over a SharedArrayBuffer: the pool sets it to 1 on abort, the worker stops before the next step. */
   cancel: Int32Array;
 }

@@ -1,8 +1,7 @@
-import type { GenerateStageTimings } from '../../pool/protocol.js';
+import type { GenerateSettings, GenerateStageTimings } from '../../pool/protocol.js';
 import { WorkerFailure } from '../../pool/worker-failure.js';
 import type { SchedulerConfig } from './configs.js';
 import { eulerAncestralStep, eulerScaleInput, eulerSchedule } from './euler-ancestral.js';
-import type { GeneratePipelineId } from './layout.js';
 import { guidanceEmbedding, lcmStep, lcmTimesteps } from './lcm.js';
 import { alphasCumprod } from './noise-schedule.js';
 import { seededNormal, type SeededNormal } from './random.js';
@@ -24,15 +23,7 @@ export interface GenerateModels {
   readonly timestepCondWidth: number | undefined;
 }
 
-export interface DenoiseJob {
-  pipeline: GeneratePipelineId;
-  prompt: string;
-  width: number;
-  height: number;
-  n: number;
-  seed: number;
-  steps: number;
-  guidanceScale: number;
+export interface DenoiseJob extends GenerateSettings {
   scheduler: SchedulerConfig;
   vaeScalingFactor: number;
 }

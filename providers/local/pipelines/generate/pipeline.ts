@@ -1,19 +1,11 @@
 import type { ImageFormat } from 'pixmux';
 import type { SharpFn } from '../../native.js';
+import type { GenerateSettings } from '../../pool/protocol.js';
 import type { WorkerPool } from '../../pool/worker-pool.js';
 import { encode } from '../image-io.js';
-import type { GeneratePipelineId } from './layout.js';
 
-export interface GenerateJob {
+export interface GenerateJob extends GenerateSettings {
   folder: string;
-  pipeline: GeneratePipelineId;
-  prompt: string;
-  width: number;
-  height: number;
-  n: number;
-  seed: number;
-  steps: number;
-  guidanceScale: number;
   format: ImageFormat;
   signal: AbortSignal;
 }

@@ -222,19 +222,9 @@ export async function runGenerate(runtime: GenerateRuntime, message: GenerateMes
       });
     },
   };
+  const { pipeline, prompt, width, height, n, seed, steps, guidanceScale } = message;
   const result = await denoise(
-    {
-      pipeline: message.pipeline,
-      prompt: message.prompt,
-      width: message.width,
-      height: message.height,
-      n: message.n,
-      seed: message.seed,
-      steps: message.steps,
-      guidanceScale: message.guidanceScale,
-      scheduler,
-      vaeScalingFactor,
-    },
+    { pipeline, prompt, width, height, n, seed, steps, guidanceScale, scheduler, vaeScalingFactor },
     promptTokenizer,
     models,
     () => Atomics.load(message.cancel, 0) === 1,
