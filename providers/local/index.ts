@@ -319,7 +319,10 @@ export function local(options: LocalOptions = {}): Provider {
 
   async function generate(request: NormalizedGenerateRequest, context: ProviderContext, call: TrackedCall): Promise<ProviderResult> {
     const callOptions = parseCallOptions(generateCallOptionsSchema, request.providerOptions, context) as LocalGenerateOptions;
-    const model = chooseGenerateModel({ provider: id, requested: request.model, configured: options.models?.generate, warn: context.warn });
+    const configured = options.models?.generate;
+    // supports() keeps generate calls away unless a folder is configured.
+    if (!configured) throw pixmuxError('unsupported', `${id}: no generate model is configured`, { provider: id });
+    const model = chooseGenerateModel({ provider: id, requested: request.model, configured });
     const limits = GENERATE_STEPS[model.pipeline];
     const steps = callOptions.steps ?? limits.default;
     if (steps > limits.max) throw pixmuxError('invalid_request', `${id}: ${limits.label} runs 1 to ${limits.max} steps; providerOptions.${id}.steps is ${steps}`, { provider: id });

@@ -269,6 +269,10 @@ describe('local().generate errors name what is wrong', () => {
     expect(steps.message).toMatch(/SD-Turbo runs 1 to 4 steps/);
     expect(() => local({ models: { generate: { path: '/x', pipeline: 'sdxl' as never } } })).toThrow(/models\.generate\.pipeline "sdxl" is unknown; pipelines: sd-turbo, lcm/);
     expect(local().supports!('generate', {} as never)).toMatch(/generate needs a model folder/);
+    expect(() => local({ models: { generate: 'sd-turbo' as never } })).toThrow(/no text-to-image model is in the manifest yet, so "sd-turbo" cannot be fetched/);
+    const other = await failure({ path: folder(), pipeline: 'sd-turbo', id: 'mine' }, { model: 'lcm-dreamshaper-v7' });
+    expect(other.code).toBe('invalid_request');
+    expect(other.message).toMatch(/unknown model "lcm-dreamshaper-v7" for generate/);
     expect(local({ models: { generate: { path: '/x', pipeline: 'lcm' } } }).supports!('generate', {} as never)).toBe(true);
   });
 });

@@ -13,8 +13,8 @@ export interface LocalGenerateModelByPath {
   id?: string;
 }
 
-/** A model folder by path. (No text-to-image model ships in the manifest yet: see the README.) */
-export type LocalGenerateModelChoice = string | LocalGenerateModelByPath;
+/** A model folder by path. No text-to-image model is in the manifest yet (see the README), so there are no ids to name. */
+export type LocalGenerateModelChoice = LocalGenerateModelByPath;
 
 export interface ChosenGenerateModel {
   id: string;
@@ -28,7 +28,8 @@ function folderName(path: string): string {
 
 /** Checks the generate model choice when the provider is created. */
 export function validateGenerateChoice(choice: LocalGenerateModelChoice | undefined, where: string): void {
-  if (choice === undefined || typeof choice === 'string') return;
+  if (choice === undefined) return;
+  if (typeof choice === 'string') throw pixmuxError('invalid_request', `${where}: no text-to-image model is in the manifest yet, so "${choice}" cannot be fetched; download a model folder and pass { path, pipeline }`);
   if (typeof choice !== 'object' || choice === null || typeof choice.path !== 'string' || choice.path.length === 0) {
     throw pixmuxError('invalid_request', `${where} must be { path, pipeline: ${GENERATE_PIPELINES.map((id) => `'${id}'`).join(' | ')} }`);
   }
@@ -38,22 +39,22 @@ export function validateGenerateChoice(choice: LocalGenerateModelChoice | undefi
 }
 
 /**
- * The model folder for a generate call: the configured folder (when the call names none, or names its id), else the
- * manifest entry the call or the configuration names. A missing folder or missing files are `provider_unavailable`,
- * naming each missing file, before any worker starts.
+ * The model folder for a generate call: the configured folder, when the call names no model or names the folder's id.
+ * A missing folder or missing files are `provider_unavailable`, naming each missing file, before any worker starts.
  */
-export function chooseGenerateModel(options: { provider: string; requested: string | undefined; configured: LocalGenerateModelChoice | undefined; warn(message: string): void }): ChosenGenerateModel {
+export function chooseGenerateModel(options: { provider: string; requested: string | undefined; configured: LocalGenerateModelByPath }): ChosenGenerateModel {
   const { configured, requested, provider } = options;
-  if (typeof configured === 'object' && (requested === undefined || requested === (configured.id ?? folderName(configured.path)))) {
-    const folder = configured.path;
-    if (!existsSync(folder) || !statSync(folder).isDirectory()) {
-      throw pixmuxError('provider_unavailable', `${provider}: the generate model folder ${folder} does not exist (expected the Hugging Face ONNX layout: text_encoder/, unet/, vae_decoder/, tokenizer/, scheduler/)`, { provider, retryable: false });
-    }
-    const missing = missingGenerateFiles(folder);
-    if (missing.length > 0) throw pixmuxError('provider_unavailable', `${provider}: the generate model folder ${folder} is incomplete: missing ${missing.join(', ')}`, { provider, retryable: false });
-    return { id: configured.id ?? folderName(folder), folder, pipeline: configured.pipeline };
+  const id = configured.id ?? folderName(configured.path);
+  if (requested !== undefined && requested !== id) {
+    // Another model by name: only manifest ids could be, and resolveModel says which exist (none for generate yet).
+    resolveModel('generate', requested);
+    throw pixmuxError('invalid_request', `${provider}: model "${requested}" is not the configured generate model "${id}"`, { provider });
   }
-  // Manifest ids: none is listed for generate yet, so this names the problem and the way to use a folder.
-  const { spec } = resolveModel('generate', requested ?? (typeof configured === 'string' ? configured : undefined));
-  throw pixmuxError('provider_unavailable', `${provider}: model "${spec.id}" cannot run here`, { provider, retryable: false });
+  const folder = configured.path;
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw pixmuxError('provider_unavailable', `${provider}: the generate model folder ${folder} does not exist (expected the Hugging Face ONNX layout: text_encoder/, unet/, vae_decoder/, tokenizer/, scheduler/)`, { provider, retryable: false });
+  }
+  const missing = missingGenerateFiles(folder);
+  if (missing.length > 0) throw pixmuxError('provider_unavailable', `${provider}: the generate model folder ${folder} is incomplete: missing ${missing.join(', ')}`, { provider, retryable: false });
+  return { id, folder, pipeline: configured.pipeline };
 }
