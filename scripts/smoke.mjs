@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const root = resolve(import.meta.dirname, '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -41,6 +42,35 @@ function smokeLocal(app) {
   writeFileSync(join(app, 'local.cjs'), `const { createPixmux } = require('pixmux');\nconst { local } = require('pixmux/providers/local');\n(async () => {${body('CJS')}\n})().catch((error) => { console.error(error); process.exit(1); });\n`);
   process.stdout.write(run(process.execPath, ['local.mjs'], app));
   process.stdout.write(run(process.execPath, ['local.cjs'], app));
+}
+
+/**
+ * Local generation from the installed package: the worker must find @huggingface/tokenizers (an optional peer) in
+ * the app's node_modules. The model folder is the tests' synthetic one (test/local/helpers/generate-models.ts,
+ * compiled with esbuild where onnx-proto resolves from the repo).
+ */
+async function smokeGenerate(app) {
+  const versions = ['onnxruntime-node', 'sharp', '@huggingface/tokenizers'].map((name) => `${name}@${pkg.devDependencies[name]}`);
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...versions], {
+    cwd: app,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
+  const { build } = await import('esbuild');
+  const outfile = join(root, 'node_modules/.cache/pixmux-smoke/generate-models.mjs');
+  await build({ entryPoints: [join(root, 'test/local/helpers/generate-models.ts')], outfile, bundle: true, format: 'esm', platform: 'node', packages: 'external', logLevel: 'silent' });
+  const { writeGenerateFolder } = await import(pathToFileURL(outfile).href);
+  const folder = writeGenerateFolder(join(work, 'sd-turbo'), { pipeline: 'sd-turbo' });
+  const body = (label) => `
+    const px = createPixmux({ providers: [local({ device: 'cpu', workers: 1, models: { generate: { path: ${JSON.stringify(folder)}, pipeline: 'sd-turbo' } } })] });
+    const result = await px.generate({ prompt: 'a cat', size: '64x64', n: 2, seed: 1 });
+    if (result.images.length !== 2 || result.images.some((image) => image.mediaType !== 'image/png' || image.width !== 64)) throw new Error('${label}: unexpected images ' + JSON.stringify(result.images));
+    await px.dispose();
+    console.log('smoke: ${label} local generate ok (' + result.images.length + ' images, ' + result.metadata.pipeline + ', ' + result.timings.totalMs + ' ms)');`;
+  writeFileSync(join(app, 'generate.mjs'), `import { createPixmux } from 'pixmux';\nimport { local } from 'pixmux/providers/local';\n${body('ESM')}\n`);
+  writeFileSync(join(app, 'generate.cjs'), `const { createPixmux } = require('pixmux');\nconst { local } = require('pixmux/providers/local');\n(async () => {${body('CJS')}\n})().catch((error) => { console.error(error); process.exit(1); });\n`);
+  process.stdout.write(run(process.execPath, ['generate.mjs'], app));
+  process.stdout.write(run(process.execPath, ['generate.cjs'], app));
 }
 
 /** A one-route stub of an OpenAI-compatible server: 200 with a PNG, or 401 for the "bad" model. */
@@ -177,6 +207,7 @@ try {
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `@ai-sdk/provider@${pkg.devDependencies['@ai-sdk/provider']}`, '@types/json-schema@^7.0.15'], app);
   typecheckConsumer(app, subpaths);
   smokeLocal(app);
+  await smokeGenerate(app);
   // The `pixmux` bin: installed, executable, and answering without network or configuration.
   const help = run(join(app, 'node_modules/.bin/pixmux'), ['--help'], app);
   if (!help.includes('pixmux remove-bg')) throw new Error(`pixmux --help printed: ${help}`);
