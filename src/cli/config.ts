@@ -74,9 +74,16 @@ async function build(name: string, options: Record<string, unknown> = {}): Promi
   return factory(options);
 }
 
-/** The local provider's options from --model / --preset (a manifest id, or a file with its preset). */
+/**
+ * The local provider's options from --model / --preset (a manifest id, or a file with its preset; for generate, a
+ * model folder with its pipeline as the preset).
+ */
 function localModelOptions(args: CliArgs, operation: string | undefined): Record<string, unknown> {
   if (args.model === undefined) return {};
+  if (operation === 'generate') {
+    if (args.preset !== 'sd-turbo' && args.preset !== 'lcm') throw new UsageError('generate --model <folder> needs --preset sd-turbo or --preset lcm (the pipeline)');
+    return { models: { generate: { path: resolve(args.model), pipeline: args.preset } } };
+  }
   const isFile = args.model.endsWith('.onnx') || existsSync(args.model);
   if (isFile && args.preset === undefined) throw new UsageError('--model <file.onnx> needs --preset (e.g. sinet, u2net, birefnet, isnet, gfpgan)');
   const choice = isFile ? { path: resolve(args.model), preset: args.preset } : args.model;

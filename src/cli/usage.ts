@@ -17,8 +17,8 @@ Usage:
 Options:
   -o, --out <path>        where outputs go (a directory; for generate, a file or a directory)
   --provider <id>         use this provider; repeat to set the order (default: all configured, by tier)
-  --model <id|path>       local model: a manifest id (downloaded on first use) or an .onnx file
-  --preset <id>           preprocessing preset for a model file (sinet, u2net, birefnet, gfpgan, …)
+  --model <id|path>       local model: a manifest id (downloaded on first use) or an .onnx file; generate: a model folder
+  --preset <id>           preprocessing preset for a model file (sinet, u2net, birefnet, gfpgan, …); generate: sd-turbo or lcm
   --concurrency <n>       items in flight (default 8)
   --format <png|jpeg|webp> output format (default png)
   --budget <usd>          the most this run may spend

@@ -2,6 +2,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { missingFixtures, SHARED_MODELS } from '../helpers/shared.js';
+import { writeGenerateFolder } from '../local/helpers/generate-models.js';
 import { ensureBuilt, FIXTURES, runCli, tempDir, writeStubConfig } from './helpers.js';
 
 const PHOTOS = readdirSync(FIXTURES).filter((name) => /\.(png|jpg)$/.test(name)).sort();
@@ -132,6 +133,18 @@ describe('pixmux generate, providers', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ files: ['art/bike.png', 'art/bike-2.png'], provider: 'stub' });
     expect(outputs(join(dir, 'art'))).toEqual(['bike-2.png', 'bike.png']);
+  });
+
+  it('generate runs a local model folder (--model folder --preset sd-turbo|lcm)', async () => {
+    const dir = tempDir();
+    const model = writeGenerateFolder(join(dir, 'sd-turbo'), { pipeline: 'sd-turbo' });
+    const run = await runCli(['generate', 'a cat', '-o', 'cat.png', '--size', '64x64', '--seed', '3', '--provider', 'local', '--model', model, '--preset', 'sd-turbo', '--json'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ files: ['cat.png'], provider: 'local' });
+    expect(pngSize(readFileSync(join(dir, 'cat.png')))).toMatchObject({ width: 64, height: 64 });
+    const bad = await runCli(['generate', 'a cat', '-o', 'cat.png', '--provider', 'local', '--model', model, '--preset', 'u2net'], { cwd: dir });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/needs --preset sd-turbo or --preset lcm/);
   });
 
   it('providers lists tiers, estimates and whether a key is present, never the key', async () => {
