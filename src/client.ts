@@ -23,7 +23,7 @@ import type {
   RestoreFaceRequest,
 } from './types.js';
 import { createDeadline } from './util/deadline.js';
-import { raceSignal } from './util/signals.js';
+import type { AbortScope } from './util/abort-scope.js';
 import { createBudgetGate } from './budget/budget-gate.js';
 import type { BudgetOptions } from './budget/types.js';
 import { requestDigest } from './cache/key.js';
@@ -188,6 +188,8 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
   const logger = safeLogger(options.logger, undefined, scrub);
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const clientPolicy = validatePolicy(options.policy, 'createPixmux');
+  /** The client's policy over the defaults, shared by every call that brings no policy of its own (never mutated). */
+  const basePolicy = resolvePolicy(clientPolicy, undefined);
   const circuit = options.circuit === false ? undefined : new CircuitBreaker(options.circuit ?? {});
   const budget = createBudgetGate(options.budget);
   const store = resolveCache(options.cache);
@@ -208,7 +210,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       .filter((provider) => provider.operations[operation] !== undefined);
   }
 
-  async function call(operation: Operation, raw: CallOptions, normalize: (signal: AbortSignal) => Promise<NormalizedRequest>): Promise<PixmuxResult> {
+  async function call(operation: Operation, raw: CallOptions, normalize: (scope: AbortScope) => Promise<NormalizedRequest>): Promise<PixmuxResult> {
     const callId = `px_${Date.now().toString(36)}_${(callCounter++).toString(36)}`;
     if (telemetry) await telemetry.ready;
     const emit = emitter(listener, callId, operation, scrub);
@@ -226,7 +228,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       fetch: options.fetch,
       allowPrivateNetwork: sources.urls !== false && sources.urls.allowPrivateNetwork,
       providerOptions: {},
-      policy: resolvePolicy(clientPolicy, undefined),
+      policy: basePolicy,
       keepSelectionOrder: false,
       maxCostUsd: undefined,
       circuit,
@@ -234,10 +236,10 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       load,
     };
     try {
-      const request = await normalize(deadline.signal);
+      const request = await normalize(deadline);
       state.providerOptions = raw.providerOptions ?? {};
       // Validated with the request above: the call's own policy, order and cap.
-      state.policy = resolvePolicy(clientPolicy, raw.policy);
+      if (raw.policy !== undefined) state.policy = resolvePolicy(clientPolicy, raw.policy);
       state.keepSelectionOrder = raw.providers !== undefined && raw.policy?.order === undefined;
       state.maxCostUsd = raw.maxCostUsd;
       const digest = cache && raw.cache !== false ? await requestDigest(operation, request) : undefined;
@@ -270,18 +272,18 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
         for (let flight = cache.joinFlight(plan); flight; flight = cache.joinFlight(plan)) {
           emit({ type: 'cache.joined', key: plan.flightKey });
           try {
-            const shared = await raceSignal(flight, deadline.signal);
+            const shared = await deadline.race(flight);
             emit({ type: 'cache.hit', key: plan.flightKey, provider: shared.provider });
             return shared;
           } catch (error) {
             // The call it waited for ended by its own abort or deadline: this one goes on by itself.
-            if (deadline.signal.aborted || !PixmuxError.isInstance(error) || (error.code !== 'aborted' && error.code !== 'timeout')) throw error;
+            if (deadline.aborted || !PixmuxError.isInstance(error) || (error.code !== 'aborted' && error.code !== 'timeout')) throw error;
           }
         }
         return cache.lead(plan, work);
       }
     } catch (thrown) {
-      const error = redactErrorInPlace(deadline.signal.aborted && !isTyped(thrown) ? toPixmuxError(deadline.signal.reason) : toPixmuxError(thrown), scrub);
+      const error = redactErrorInPlace(deadline.aborted && !isTyped(thrown) ? toPixmuxError(deadline.reason) : toPixmuxError(thrown), scrub);
       const costUsd = (error.attempts ?? []).reduce((total, attempt) => total + (attempt.costUsd ?? 0), 0);
       emit({ type: 'call.finished', ok: false, costUsd, durationMs: Date.now() - startedAt, error: summarize(error) });
       throw error;
@@ -290,8 +292,16 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
     }
   }
 
-  async function readImage(image: ImageInput, signal: AbortSignal) {
-    return normalizeImage(image, { limits, sources, signal, fetch: options.fetch });
+  /** The call's signal is made only when the image must be fetched or read (a URL, a path), not for bytes in hand. */
+  async function readImage(image: ImageInput, scope: AbortScope) {
+    return normalizeImage(image, {
+      limits,
+      sources,
+      get signal() {
+        return scope.signal;
+      },
+      fetch: options.fetch,
+    });
   }
 
   const client: Pixmux = {
@@ -321,15 +331,15 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       });
     },
     removeBackground(request) {
-      return call('removeBackground', request ?? {}, async (signal) => {
+      return call('removeBackground', request ?? {}, async (scope) => {
         const valid = validate(removeBackgroundRequestSchema, request, 'removeBackground');
-        return { image: await readImage(valid.image as ImageInput, signal), format: valid.format ?? 'png', model: valid.model, providerOptions: {} };
+        return { image: await readImage(valid.image as ImageInput, scope), format: valid.format ?? 'png', model: valid.model, providerOptions: {} };
       });
     },
     restoreFace(request) {
-      return call('restoreFace', request ?? {}, async (signal) => {
+      return call('restoreFace', request ?? {}, async (scope) => {
         const valid = validate(restoreFaceRequestSchema, request, 'restoreFace');
-        return { image: await readImage(valid.image as ImageInput, signal), fidelity: valid.fidelity ?? 0.5, format: valid.format ?? 'png', model: valid.model, providerOptions: {} };
+        return { image: await readImage(valid.image as ImageInput, scope), fidelity: valid.fidelity ?? 0.5, format: valid.format ?? 'png', model: valid.model, providerOptions: {} };
       });
     },
     async dispose() {

@@ -144,7 +144,7 @@ export interface ProviderContext {
   signal: AbortSignal;
   /** Milliseconds left before the call's deadline. */
   remainingMs(): number;
-  /** The provider's HTTP client (ky): base URL, headers, error mapping and this call's signal already applied. */
+  /** The provider's HTTP client (a thin fetch client): base URL, headers, error mapping and this call's signal already applied. */
   http: HttpClient;
   /**
    * The same HTTP client without the call's signal, for cleanup once the call has aborted (cancelling a vendor's

@@ -26,7 +26,12 @@ export interface ProviderHttpClient extends HttpClient {
    * The same client with the call's signal applied to every request that does not bring its own. `remainingMs`
    * (the call's time left) lets it skip the per-request timer when the call's deadline comes first anyway.
    */
-  withSignal(signal: AbortSignal, remainingMs?: () => number): HttpClient;
+  withSignal(signal: AbortSignal | SignalSource, remainingMs?: () => number): HttpClient;
+}
+
+/** Something that hands out an `AbortSignal` when asked (the core's call scope makes its signal on first use). */
+export interface SignalSource {
+  readonly signal: AbortSignal;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
@@ -74,9 +79,15 @@ export function createHttpClient(options: HttpClientOptions): ProviderHttpClient
 class HttpView implements HttpClient {
   constructor(
     private readonly config: ClientConfig,
-    private readonly signal: AbortSignal | undefined,
+    private readonly source: AbortSignal | SignalSource | undefined,
     private readonly remainingMs: (() => number) | undefined,
   ) {}
+
+  /** The call's signal, asked for only when a request is sent. */
+  private get signal(): AbortSignal | undefined {
+    const source = this.source;
+    return source === undefined || isAbortSignal(source) ? source : source.signal;
+  }
 
   get(input: string | URL, options?: HttpRequestOptions) {
     return this.send('GET', input, options);
@@ -141,6 +152,10 @@ class HttpView implements HttpClient {
       pixmuxError('bad_response', `${provider} returned a body over the ${maxResponseBytes}-byte limit (limits.maxResponseBytes)`, { provider, status: response.status }),
     );
   }
+}
+
+function isAbortSignal(value: AbortSignal | SignalSource): value is AbortSignal {
+  return typeof AbortSignal !== 'undefined' && value instanceof AbortSignal;
 }
 
 /** `globalThis.fetch` is looked up at each request, so a fetch patched after the client was made (msw) is used. */

@@ -5,7 +5,6 @@ import type { NormalizedRequest, SkipReason } from '../types.js';
 import type { CallState } from './call-state.js';
 import { busyness } from './expected-wait.js';
 import { estimateUsd } from './order.js';
-import { raceSignal } from '../util/signals.js';
 
 /** A candidate cleared to run: its bound reserved, its load counted, its circuit passed (maybe as the probe). */
 export interface Ticket {
@@ -89,7 +88,7 @@ export async function admit(entry: ProviderEntry, request: NormalizedRequest, ca
   const pending = call.budget.reserve(reservedUsd, estimate === undefined);
   let reserved: Awaited<typeof pending>;
   try {
-    reserved = await raceSignal(pending, call.deadline.signal);
+    reserved = await call.deadline.race(pending);
   } catch {
     // The call ended while the store was answering: give back whatever it reserves late.
     call.load.release(id);

@@ -2,7 +2,6 @@ import { toPixmuxError } from '../errors/create-error.js';
 import type { PixmuxError } from '../errors/pixmux-error.js';
 import type { ProviderEntry } from '../provider/registry.js';
 import type { Attempt, NormalizedRequest } from '../types.js';
-import { linkSignals, raceSignal } from '../util/signals.js';
 import type { Ticket } from './admit.js';
 import type { CallState } from './call-state.js';
 import { failureOf, runProvider, summarize, type ProviderRun } from './run-provider.js';
@@ -21,27 +20,25 @@ export interface RunningAttempt {
 /**
  * Runs one candidate, then settles its budget reservation to what it billed, gives back its load slot and tells its
  * circuit how it went. Only a hedged call (where one attempt may be cancelled while another runs) gives each attempt
- * its own abort signal; otherwise the attempt runs under the call's. The promise never rejects.
+ * its own abort scope; otherwise the attempt runs under the call's. The promise never rejects.
  */
 export function startAttempt(entry: ProviderEntry, request: NormalizedRequest, call: CallState, ticket: Ticket): RunningAttempt {
   const id = entry.provider.id;
-  const controller = call.policy.hedgeAfterMs === undefined ? undefined : new AbortController();
-  const link = controller ? linkSignals([call.deadline.signal, controller.signal]) : undefined;
-  const signal = link?.signal ?? call.deadline.signal;
+  const own = call.policy.hedgeAfterMs === undefined ? undefined : call.deadline.child();
   const startedAt = Date.now();
 
   const outcome = (async (): Promise<AttemptOutcome> => {
     let result: AttemptOutcome;
     try {
-      const run = await runProvider(entry, request, call, signal);
+      const run = await runProvider(entry, request, call, own ?? call.deadline);
       result = { ok: true, run, attempt: { provider: id, model: run.model, ok: true, tries: run.tries, durationMs: Date.now() - startedAt, costUsd: run.costUsd } };
     } catch (thrown) {
       const error = toPixmuxError(thrown, id);
       const { costUsd, tries } = failureOf(error);
-      const cancelled = controller?.signal.aborted === true || (call.deadline.signal.aborted && error.code === 'aborted');
+      const cancelled = own?.aborted === true || (call.deadline.aborted && error.code === 'aborted');
       result = { ok: false, error, cancelled, attempt: { provider: id, ok: false, error: summarize(error), tries, durationMs: Date.now() - startedAt, ...(costUsd > 0 ? { costUsd } : {}) } };
     }
-    link?.dispose();
+    own?.dispose();
     call.load.release(id);
     recordHealth(call, id, result, ticket.probe);
     await settle(call, id, ticket, result);
@@ -52,7 +49,7 @@ export function startAttempt(entry: ProviderEntry, request: NormalizedRequest, c
     entry,
     reservedUsd: ticket.reservedUsd,
     outcome,
-    cancel: (reason) => controller?.abort(reason),
+    cancel: (reason) => own?.abort(reason),
   };
 }
 
@@ -87,5 +84,5 @@ async function settle(call: CallState, id: string, ticket: Ticket, result: Attem
     () => call.emit({ type: 'budget.settled', provider: id, reservedUsd: ticket.reservedUsd, actualUsd: assessed.countedUsd }),
     (error: unknown) => call.logger.warn(`${id}: could not settle the budget reservation: ${error instanceof Error ? error.message : String(error)}`),
   );
-  await raceSignal(settling, call.deadline.signal).catch(() => {});
+  await call.deadline.race(settling).catch(() => {});
 }

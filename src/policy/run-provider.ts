@@ -6,7 +6,7 @@ import { toPixmuxImage } from '../image/output.js';
 import type { PixmuxImage } from '../image/pixmux-image.js';
 import type { ProviderEntry } from '../provider/registry.js';
 import type { NormalizedGenerateRequest, NormalizedRequest, ProviderContext, ProviderResult } from '../types.js';
-import { raceSignal, sleep } from '../util/signals.js';
+import type { AbortScope } from '../util/abort-scope.js';
 import type { CallState } from './call-state.js';
 import { retryDelay } from './retry-options.js';
 import { estimateUsd } from './order.js';
@@ -33,24 +33,37 @@ export interface ProviderFailure {
  * Runs one provider for a call: `n` split into bounded chunks, each chunk through the provider's
  * concurrency limit and the retry loop, all inside the call's deadline.
  */
-export async function runProvider(entry: ProviderEntry, request: NormalizedRequest, call: CallState, signal: AbortSignal = call.deadline.signal): Promise<ProviderRun> {
+export async function runProvider(entry: ProviderEntry, request: NormalizedRequest, call: CallState, scope: AbortScope = call.deadline): Promise<ProviderRun> {
   const chunks = splitRequest(entry, request, call);
   const run: ProviderRun = { images: [], model: undefined, costUsd: 0, warnings: [], metadata: {}, tries: 0 };
-  const settled = await Promise.allSettled(chunks.map((chunk) => runChunk(entry, chunk, call, run, signal)));
-  const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-  if (failure) {
-    const error = toPixmuxError(failure.reason, entry.provider.id);
-    throw Object.assign(error, { failure: { costUsd: run.costUsd, tries: run.tries } });
+  if (chunks.length === 1) {
+    try {
+      return collect(run, [await runChunk(entry, chunks[0]!, call, run, scope)]);
+    } catch (thrown) {
+      throw failed(thrown, entry, run);
+    }
   }
-  for (const outcome of settled) {
-    if (outcome.status !== 'fulfilled') continue;
-    const result = outcome.value;
+  const settled = await Promise.allSettled(chunks.map((chunk) => runChunk(entry, chunk, call, run, scope)));
+  const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failure) throw failed(failure.reason, entry, run);
+  return collect(run, settled.map((outcome) => (outcome as PromiseFulfilledResult<ChunkResult>).value));
+}
+
+/** The chunks' images, warnings and metadata gathered into the provider's run, in chunk order. */
+function collect(run: ProviderRun, results: ChunkResult[]): ProviderRun {
+  for (const result of results) {
     run.images.push(...result.images);
     run.model ??= result.model;
-    run.warnings.push(...(result.warnings ?? []));
-    Object.assign(run.metadata, result.metadata);
+    if (result.warnings) run.warnings.push(...result.warnings);
+    if (result.metadata) Object.assign(run.metadata, result.metadata);
   }
   return run;
+}
+
+/** A chunk's failure as the provider's, carrying what the provider billed and how often it was tried. */
+function failed(thrown: unknown, entry: ProviderEntry, run: ProviderRun): PixmuxError {
+  const error = toPixmuxError(thrown, entry.provider.id);
+  return Object.assign(error, { failure: { costUsd: run.costUsd, tries: run.tries } });
 }
 
 /** Reads the billed cost and tries from an error thrown by `runProvider`. */
@@ -61,18 +74,19 @@ export function failureOf(error: PixmuxError): { costUsd: number; tries: number 
 /** A provider's result with its images recognised. */
 type ChunkResult = Omit<ProviderResult, 'images'> & { images: PixmuxImage[] };
 
-async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: CallState, run: ProviderRun, signal: AbortSignal): Promise<ChunkResult> {
+async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: CallState, run: ProviderRun, scope: AbortScope): Promise<ChunkResult> {
   const { provider } = entry;
   const operation = provider.operations[call.operation] as (req: NormalizedRequest, ctx: ProviderContext) => Promise<ProviderResult>;
   const once = async (tryNumber: number): Promise<ChunkResult> => {
     run.tries += 1;
     const warnings: string[] = [];
-    const context = createContext(entry, call, tryNumber, warnings, signal);
+    const context = createContext(entry, call, tryNumber, warnings, scope);
     const startedAt = Date.now();
     call.emit({ type: 'attempt.started', provider: provider.id, try: tryNumber });
     try {
-      if (signal.aborted) throw signal.reason;
-      const result = await raceSignal(Promise.resolve().then(() => operation(request, context)), signal);
+      if (scope.aborted) throw scope.reason;
+      // Promise.resolve: a provider written without `async` may hand back a plain value.
+      const result = await scope.race(Promise.resolve(operation(request, context)));
       if (!result || !Array.isArray(result.images) || result.images.length === 0) {
         throw toPixmuxError(Object.assign(new Error('returned no images'), { name: 'EmptyResult' }), provider.id);
       }
@@ -82,7 +96,7 @@ async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: 
       call.emit({ type: 'attempt.ended', provider: provider.id, try: tryNumber, ok: true, durationMs: Date.now() - startedAt });
       return { ...result, images, warnings: [...warnings, ...(result.warnings ?? [])] };
     } catch (thrown) {
-      const error = signal.aborted && !isOwnFailure(thrown) ? toPixmuxError(signal.reason) : toPixmuxError(thrown, provider.id);
+      const error = scope.aborted && !isOwnFailure(thrown) ? toPixmuxError(scope.reason) : toPixmuxError(thrown, provider.id);
       call.emit({ type: 'attempt.ended', provider: provider.id, try: tryNumber, ok: false, durationMs: Date.now() - startedAt, error: summarize(error) });
       throw error;
     }
@@ -97,16 +111,16 @@ async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: 
         return await attemptOnce(tryNumber);
       } catch (thrown) {
         const failure = toPixmuxError(thrown);
-        if (!failure.retryable || tryNumber > call.retry.retries || signal.aborted) throw failure;
+        if (!failure.retryable || tryNumber > call.retry.retries || scope.aborted) throw failure;
         const delayMs = retryDelay(tryNumber, failure.retryAfterMs, call.retry);
         if (delayMs === undefined || delayMs >= call.deadline.remainingMs()) throw failure;
         call.emit({ type: 'retry.scheduled', provider: provider.id, retry: tryNumber, delayMs, error: summarize(failure) });
         call.logger.debug(`${provider.id}: retry ${tryNumber} in ${delayMs} ms after ${failure.code}`);
-        await sleep(delayMs, signal);
+        await scope.sleep(delayMs);
       }
     }
   };
-  return raceSignal(
+  return scope.race(
     entry.limit(async () => {
       const slotAt = performance.now();
       try {
@@ -115,7 +129,6 @@ async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: 
         call.load.recordService(provider.id, performance.now() - slotAt);
       }
     }),
-    signal,
   );
 }
 
@@ -136,22 +149,48 @@ function isOwnFailure(thrown: unknown): boolean {
   return error.code !== 'aborted' && error.code !== 'timeout' && error.code !== 'provider_error';
 }
 
-function createContext(entry: ProviderEntry, call: CallState, attempt: number, warnings: string[], signal: AbortSignal): ProviderContext {
-  const id = entry.provider.id;
-  return {
-    provider: id,
-    operation: call.operation,
-    signal,
-    remainingMs: () => call.deadline.remainingMs(),
+function createContext(entry: ProviderEntry, call: CallState, attempt: number, warnings: string[], scope: AbortScope): ProviderContext {
+  return new TryContext(entry, call, attempt, warnings, scope);
+}
+
+/**
+ * What a provider gets for one try. A class rather than an object literal so that `signal` can be a getter (made on
+ * first use: a provider that never reads it, and sends no request, costs the call no AbortSignal) without making
+ * every context a slow object; the functions stay own properties, so a provider may pass them around unbound.
+ */
+class TryContext implements ProviderContext {
+  readonly provider: string;
+  readonly operation: CallState['operation'];
+  readonly http: ProviderContext['http'];
+  readonly cleanupHttp: ProviderContext['http'];
+  readonly logger: CallState['logger'];
+  readonly remainingMs: () => number;
+  readonly download: ProviderContext['download'];
+  readonly warn: ProviderContext['warn'];
+  readonly report: ProviderContext['report'];
+  readonly notice: ProviderContext['notice'];
+
+  constructor(
+    entry: ProviderEntry,
+    call: CallState,
+    readonly attempt: number,
+    warnings: string[],
+    private readonly scope: AbortScope,
+  ) {
+    const id = entry.provider.id;
+    this.provider = id;
+    this.operation = call.operation;
+    this.logger = call.logger;
+    this.remainingMs = call.deadline.remainingMs;
     // One light view per try (no client instance is built): the call's signal, and its deadline so that a request
     // timeout that cannot fire before it arms no timer.
-    http: entry.http.withSignal(signal, call.deadline.remainingMs),
-    cleanupHttp: entry.http,
-    download: async (url) => {
+    this.http = entry.http.withSignal(scope, call.deadline.remainingMs);
+    this.cleanupHttp = entry.http;
+    this.download = async (url) => {
       const { bytes, contentType } = await downloadBytes(url, {
         maxBytes: call.limits.maxDownloadBytes,
         timeoutMs: Math.min(call.limits.downloadTimeoutMs, Math.max(1, call.deadline.remainingMs())),
-        signal,
+        signal: scope.signal,
         fetch: entry.provider.http?.fetch ?? call.fetch,
         provider: id,
         failureCode: 'bad_response',
@@ -159,16 +198,20 @@ function createContext(entry: ProviderEntry, call: CallState, attempt: number, w
         network: { allowPrivateNetwork: call.allowPrivateNetwork, trustedOrigin: originOf(entry.provider.http?.baseURL) },
       });
       return { bytes, ...(contentType ? { mediaType: contentType } : {}) };
-    },
-    warn: (message) => warnings.push(message),
-    report: (event) => call.emit({ ...event, provider: id }),
-    notice: (message) => {
+    };
+    this.warn = (message) => {
+      warnings.push(message);
+    };
+    this.report = (event) => call.emit({ ...event, provider: id });
+    this.notice = (message) => {
       call.logger.warn(message, { provider: id });
       call.emit({ type: 'provider.notice', provider: id, message });
-    },
-    logger: call.logger,
-    attempt,
-  };
+    };
+  }
+
+  get signal(): AbortSignal {
+    return this.scope.signal;
+  }
 }
 
 function originOf(url: string | undefined): string | undefined {

@@ -59,11 +59,11 @@ export async function runCall(entries: ReadonlyMap<string, ProviderEntry>, reque
    * follows it; once the queue is empty, the call waits for the least busy of those passed over. False when none is left.
    */
   const startNext = async (): Promise<boolean> => {
-    while (queue.length > 0 && !call.deadline.signal.aborted) {
+    while (queue.length > 0 && !call.deadline.aborted) {
       if (await tryStart(queue.shift()!, queue.length > 0)) return true;
     }
-    if (running.size > 0 || call.deadline.signal.aborted) return false;
-    while (spilled.length > 0 && !call.deadline.signal.aborted) {
+    if (running.size > 0 || call.deadline.aborted) return false;
+    while (spilled.length > 0 && !call.deadline.aborted) {
       if (await tryStart(takeLeastBusy(spilled, call), false)) return true;
     }
     return false;
@@ -103,7 +103,7 @@ export async function runCall(entries: ReadonlyMap<string, ProviderEntry>, reque
     }
     const error = outcome.error;
     if (!outcome.cancelled) failures.push(error);
-    if (call.deadline.signal.aborted || shouldStop(error, call)) {
+    if (call.deadline.aborted || shouldStop(error, call)) {
       await cancelRest(() => error);
       error.attempts = attempts;
       throw error;
@@ -158,8 +158,8 @@ async function nextEvent(running: Set<RunningAttempt>, hedgeAfterMs: number | un
  * `all_failed`, retryable when every failure was. None was called: the reason everyone was passed over.
  */
 function finalError(call: CallState, attempts: Attempt[], failures: PixmuxError[], circuitRetryAfterMs: number | undefined): PixmuxError {
-  if (call.deadline.signal.aborted && failures.length === 0) {
-    const reason = call.deadline.signal.reason;
+  if (call.deadline.aborted && failures.length === 0) {
+    const reason = call.deadline.reason;
     const error = PixmuxError.isInstance(reason) ? reason : pixmuxError('aborted', 'The call was aborted');
     error.attempts = attempts;
     return error;

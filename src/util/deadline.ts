@@ -1,49 +1,48 @@
 import { pixmuxError } from '../errors/create-error.js';
 import { PixmuxError } from '../errors/pixmux-error.js';
+import { AbortScope } from './abort-scope.js';
 
-/** One call's deadline and abort signal together. `dispose` clears the timer so nothing outlives the call. */
-export interface Deadline {
-  signal: AbortSignal;
-  remainingMs(): number;
-  dispose(): void;
+/**
+ * One call's deadline and abort state together: an `AbortScope` that aborts with `timeout` when the time is up, or
+ * with `aborted` when the caller's signal fires. `dispose` clears the timer and the caller's listener so nothing
+ * outlives the call.
+ */
+export class Deadline extends AbortScope {
+  readonly #endsAt: number;
+  readonly #timer: ReturnType<typeof setTimeout>;
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #onCallerAbort: (() => void) | undefined;
+
+  /** Milliseconds left before the deadline (0 once past it). A bound function: it is handed around as a callback. */
+  readonly remainingMs = (): number => Math.max(0, this.#endsAt - Date.now());
+
+  constructor(timeoutMs: number, callerSignal: AbortSignal | undefined) {
+    super();
+    this.#endsAt = Date.now() + timeoutMs;
+    this.#timer = setTimeout(() => this.abort(pixmuxError('timeout', `The call did not finish within its ${timeoutMs} ms deadline`, { retryable: false })), timeoutMs);
+    this.#callerSignal = callerSignal;
+    if (callerSignal?.aborted) this.abort(abortedError(callerSignal.reason));
+    else if (callerSignal) {
+      this.#onCallerAbort = () => this.abort(abortedError(callerSignal.reason));
+      callerSignal.addEventListener('abort', this.#onCallerAbort, { once: true });
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+    if (this.#onCallerAbort) this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
+  }
 }
 
 export function createDeadline(requestedMs: unknown, signal: unknown, fallbackMs: number): Deadline {
   // The request is validated after the deadline starts; bad values here fall back so validation can name them.
   const timeoutMs = typeof requestedMs === 'number' && requestedMs > 0 && Number.isFinite(requestedMs) ? requestedMs : fallbackMs;
   const callerSignal = typeof AbortSignal !== 'undefined' && signal instanceof AbortSignal ? signal : undefined;
-  const controller = new AbortController();
-  unboundListeners(controller.signal);
-  const endsAt = Date.now() + timeoutMs;
-  const timer = setTimeout(() => controller.abort(pixmuxError('timeout', `The call did not finish within its ${timeoutMs} ms deadline`, { retryable: false })), timeoutMs);
-  const onCallerAbort = () => controller.abort(abortedError(callerSignal!.reason));
-  if (callerSignal?.aborted) onCallerAbort();
-  else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-  return {
-    signal: controller.signal,
-    remainingMs: () => Math.max(0, endsAt - Date.now()),
-    dispose() {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
-    },
-  };
+  return new Deadline(timeoutMs, callerSignal);
 }
 
 function abortedError(reason: unknown): PixmuxError {
   if (PixmuxError.isInstance(reason) && (reason.code === 'aborted' || reason.code === 'timeout')) return reason;
   const detail = reason instanceof Error && reason.message && reason.name !== 'AbortError' ? `: ${reason.message}` : '';
   return pixmuxError('aborted', `The call was aborted by its signal${detail}`, { retryable: false, cause: reason instanceof Error ? reason : undefined });
-}
-
-/** Node's `events` module where the runtime has one (Node ≥ 20.16 exposes it without an import; edge runtimes do not). */
-const nodeEvents = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:events') as
-  | { setMaxListeners?: (n: number, ...targets: EventTarget[]) => void }
-  | undefined;
-
-/**
- * A call's signal is listened to by every chunk of a split `n`, every try and every request in flight at once: its
- * listener count is bounded by the call's own shape, not a leak, so Node's leak warning (at 10) is lifted for it.
- */
-function unboundListeners(signal: AbortSignal): void {
-  nodeEvents?.setMaxListeners?.(0, signal);
 }
