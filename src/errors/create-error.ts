@@ -49,7 +49,7 @@ export function errorFromHttp(failure: HttpFailure, options: ErrorFromHttpOption
   const code = mapped?.code ?? codeForHttpFailure(failure);
   const detail = mapped?.message ?? failure.vendorMessage ?? (typeof failure.body === 'string' ? failure.body.slice(0, 300) : undefined);
   const message = `${options.provider} returned HTTP ${failure.status}${detail ? `: ${detail}` : ''}`;
-  const retryable = code === 'timeout' || code === 'rate_limited' || (code === 'provider_error' && isRetryableStatus(failure.status));
+  const retryable = mapped?.retryable ?? (code === 'timeout' || code === 'rate_limited' || (code === 'provider_error' && isRetryableStatus(failure.status)));
   return pixmuxError(code, message, {
     provider: options.provider,
     status: failure.status,

@@ -13,5 +13,8 @@ export interface HttpFailure {
   vendorCode: string | undefined;
 }
 
-/** A provider's refinement of the default mapping: return a code (and optionally a message) or nothing. */
-export type VendorErrorMapper = (failure: HttpFailure) => { code?: PixmuxErrorCode; message?: string; retryAfterMs?: number } | undefined;
+/**
+ * A provider's refinement of the default mapping: return a code (and optionally a message, a wait, and whether the
+ * same provider is worth trying again: a model that is still loading is unavailable now, but not for long) or nothing.
+ */
+export type VendorErrorMapper = (failure: HttpFailure) => { code?: PixmuxErrorCode; message?: string; retryAfterMs?: number; retryable?: boolean } | undefined;

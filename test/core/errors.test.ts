@@ -42,6 +42,15 @@ describe('the error factory', () => {
     expect(error.message).toBe('acme returned HTTP 400: flagged');
   });
 
+  it('lets a provider say a failure is worth retrying at the same provider, with its wait', () => {
+    const loading = errorFromHttp(failure(503, { error: 'Model m is currently loading', estimated_time: 20 }), {
+      provider: 'hf',
+      mapError: () => ({ code: 'provider_unavailable', retryable: true, retryAfterMs: 20_000 }),
+    });
+    expect(loading).toMatchObject({ code: 'provider_unavailable', retryable: true, retryAfterMs: 20_000 });
+    expect(errorFromHttp(failure(503), { provider: 'p', mapError: () => ({ retryable: false }) }).retryable).toBe(false);
+  });
+
   it('pulls messages out of the common envelopes', () => {
     expect(describeErrorBody({ error: { message: 'm1', type: 't1' } })).toEqual({ vendorMessage: 'm1', vendorCode: 't1' });
     expect(describeErrorBody({ detail: 'm2' })).toEqual({ vendorMessage: 'm2', vendorCode: undefined });
