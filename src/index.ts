@@ -7,6 +7,7 @@ export type { CircuitSnapshot, OpeningFailure } from './circuit/circuit-breaker.
 export { DEFAULT_BATCH_CONCURRENCY, type BatchItem, type BatchOptions } from './batch.js';
 export { defineProvider, isProvider, type Provider } from './provider/define-provider.js';
 export { resolveApiKey, readEnv, type CommonProviderOptions } from './provider/common-options.js';
+export { readProviderOptions, type ProviderOptionsCheck } from './provider/provider-options.js';
 export { PixmuxError, type PixmuxErrorOptions } from './errors/pixmux-error.js';
 export { ERROR_CODES, isRetryableCode, isRetryableStatus, type PixmuxErrorCode } from './errors/codes.js';
 export { pixmuxError, errorFromHttp, toPixmuxError, codeForHttpFailure, describeErrorBody, type HttpFailure, type VendorErrorMapper } from './errors/create-error.js';

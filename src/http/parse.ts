@@ -1,4 +1,4 @@
-import { pixmuxError } from '../errors/create-error.js';
+import { describeErrorBody, pixmuxError } from '../errors/create-error.js';
 import { PixmuxError } from '../errors/pixmux-error.js';
 import type { Schema } from '../request/validate.js';
 
@@ -35,9 +35,24 @@ export function parseWith<T>(schema: Schema<T>, data: unknown, provider: string)
   throw pixmuxError('bad_response', `${provider} returned an unexpected response: ${field} ${issue?.message ?? 'is invalid'}`, { provider });
 }
 
-/** Reads a successful response as image bytes; an empty body is a `bad_response`. */
-export async function readImageResponse(response: Response, provider: string): Promise<{ bytes: Uint8Array; mediaType: string | undefined }> {
+/**
+ * Reads a successful response as image bytes; an empty body is a `bad_response`. With `rejectJson`, a JSON body
+ * (a vendor's error sent with status 200) is a `bad_response` carrying the vendor's message, not bytes to sniff.
+ */
+export async function readImageResponse(response: Response, provider: string, options: { rejectJson?: boolean } = {}): Promise<{ bytes: Uint8Array; mediaType: string | undefined }> {
+  const mediaType = response.headers.get('content-type')?.split(';')[0]?.trim() || undefined;
+  if (options.rejectJson && mediaType?.includes('json')) {
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not even JSON: the text itself is the message.
+    }
+    const { vendorMessage } = describeErrorBody(body);
+    throw pixmuxError('bad_response', `${provider} returned JSON instead of an image${vendorMessage ? `: ${vendorMessage}` : ''}`, { provider, status: response.status });
+  }
   const bytes = new Uint8Array(await response.arrayBuffer());
   if (bytes.byteLength === 0) throw pixmuxError('bad_response', `${provider} returned an empty image`, { provider });
-  return { bytes, mediaType: response.headers.get('content-type')?.split(';')[0] ?? undefined };
+  return { bytes, mediaType };
 }
