@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPixmux, defineProvider } from 'pixmux';
 import { openaiCompatible } from '../../providers/openai-compatible/index.js';
+import { huggingface } from '../../providers/huggingface/index.js';
 
 /** A 1×1 PNG; node:zlib is not available in the edge runtime, so the fixture is inline. */
 const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -35,5 +36,13 @@ describe('in an edge runtime', () => {
     // No resolver here: URLs written as private or loopback IP literals are refused before any fetch.
     await expect(px.removeBackground({ image: 'http://127.0.0.1:9/photo.png' })).rejects.toMatchObject({ code: 'invalid_request' });
     await expect(px.removeBackground({ image: 'http://[::ffff:169.254.169.254]/latest' })).rejects.toMatchObject({ code: 'invalid_request' });
+  });
+
+  it('cuts out with Hugging Face masks: PNG decoded and encoded with the platform streams, no Node or native code', async () => {
+    // The 1×1 PNG is opaque-transparent RGBA; a mask of full coverage keeps its pixel, alpha included.
+    const fetchStub: typeof fetch = async () => new Response(JSON.stringify([{ label: 'foreground', score: 1, mask: PNG_BASE64 }]), { headers: { 'content-type': 'application/json' } });
+    const px = createPixmux({ providers: [huggingface({ apiKey: 'hf_edge0123456789', fetch: fetchStub })] });
+    const result = await px.removeBackground({ image: PNG_BASE64 });
+    expect(result.images[0]).toMatchObject({ mediaType: 'image/png', width: 1, height: 1 });
   });
 });

@@ -48,6 +48,22 @@ export function makePng(width: number, height: number, rgba: [number, number, nu
   return out;
 }
 
+/**
+ * A PNG of any colour type and bit depth from unfiltered rows (one filter byte 0 is added per row), with extra
+ * chunks (`PLTE`, `tRNS`) before the pixel data: for the forms encoders rarely write.
+ */
+export function pngFromRows(spec: { width: number; height: number; bitDepth: number; colorType: number; rows: number[][]; chunks?: Record<string, number[]> }): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, spec.width);
+  view.setUint32(4, spec.height);
+  ihdr.set([spec.bitDepth, spec.colorType, 0, 0, 0], 8);
+  const raw = new Uint8Array(spec.rows.flatMap((row) => [0, ...row]));
+  const extra = Object.entries(spec.chunks ?? {}).map(([type, data]) => chunk(type, new Uint8Array(data)));
+  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), ...extra, chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array())];
+  return new Uint8Array(Buffer.concat(parts));
+}
+
 export function toBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64');
 }
