@@ -1,6 +1,6 @@
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +25,7 @@ describe('examples run', () => {
       seen.push(req.url ?? '');
       req.resume();
       req.on('end', () => {
+        if (req.url?.startsWith('/mj/')) return midjourneyProxy(req.method ?? '', req.url, res);
         // /down/… fails like a GPU box that is out of memory; everything else answers with a 1×1 PNG.
         if (req.url?.startsWith('/down/')) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"CUDA out of memory"}}');
         // A Gemini `generateContent` call gets Google's answer shape: the image as an inlineData part, text beside it.
@@ -42,6 +43,19 @@ describe('examples run', () => {
     await new Promise((resolve) => server.close(resolve));
     rmSync(dir, { recursive: true, force: true });
   });
+
+  /** A stub of the common Midjourney-proxy shape: imagine → task id, the task runs once, then four image URLs. */
+  let taskReads = 0;
+  function midjourneyProxy(method: string, url: string, res: ServerResponse) {
+    const json = (body: unknown) => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (method === 'POST' && url === '/mj/imagine') return json({ taskId: 't1' });
+    if (method === 'GET' && url === '/mj/tasks/t1') {
+      taskReads += 1;
+      return json(taskReads === 1 ? { status: 'running' } : { status: 'completed', imageUrls: [0, 1, 2, 3].map((n) => `${base}/mj/img/${n}.png`) });
+    }
+    if (method === 'GET' && url.startsWith('/mj/img/')) return void res.writeHead(200, { 'content-type': 'image/png' }).end(TINY_PNG);
+    res.writeHead(404).end();
+  }
 
   const node = (script: string, args: string[], env: Record<string, string>) =>
     run(process.execPath, [join(ROOT, 'examples', script), ...args], { cwd: dir, env: { ...process.env, ...env }, timeout: 120_000 });
@@ -67,6 +81,10 @@ describe('examples run', () => {
     ['removebg-remove-background.mjs', 'REMOVE_BG_API_KEY'],
     ['generate-together.mjs', 'TOGETHER_API_KEY'],
     ['generate-bfl.mjs', 'BFL_API_KEY'],
+    ['huggingface-remove-background.mjs', 'HF_TOKEN'],
+    ['photoroom-remove-background.mjs', 'PHOTOROOM_API_KEY'],
+    ['clipdrop-generate.mjs', 'CLIPDROP_API_KEY'],
+    ['midjourney-proxy.mjs', 'MIDJOURNEY_PROXY_URL'],
   ])('%s without %s: skips and says which variable to set', async (script, variable) => {
     const { stdout } = await run(process.execPath, [join(ROOT, 'examples', script)], { cwd: dir, env: { ...process.env, [variable]: '' }, timeout: 60_000 });
     expect(stdout).toMatch(new RegExp(`^skipped: set ${variable} `));
@@ -90,6 +108,12 @@ describe('examples run', () => {
     expect(seen).toContain('/ai-sdk/v1/images/generations');
     const skipped = await node('ai-sdk.mjs', [], { IMAGE_API_URL: '', OPENAI_API_KEY: '' });
     expect(skipped.stdout).toMatch(/^skipped: set IMAGE_API_URL /);
+  });
+
+  it('midjourney-proxy.mjs: submits, polls the task and downloads the four images from the proxy it is pointed at', async () => {
+    const { stdout } = await node('midjourney-proxy.mjs', ['a lighthouse'], { MIDJOURNEY_PROXY_URL: `${base}/mj`, MIDJOURNEY_PROXY_KEY: 'mj-stub-key' });
+    expect(stdout).toMatch(/wrote 4 images to out\/: provider midjourney-proxy, task t1, \$0\.1,/);
+    expect(seen.filter((url) => url.startsWith('/mj/'))).toEqual(['/mj/imagine', '/mj/tasks/t1', '/mj/tasks/t1', '/mj/img/0.png', '/mj/img/1.png', '/mj/img/2.png', '/mj/img/3.png']);
   });
 
   it('custom-provider.mjs: an in-house provider fails over to its backup', async () => {
