@@ -37,6 +37,18 @@ export const segmentationResponseSchema = z.array(segmentSchema);
 
 export type Segment = z.infer<typeof segmentSchema>;
 
+/**
+ * The JSON forms some text-to-image models answer in instead of raw bytes (the official client reads both):
+ * OpenAI-style base64, or a list of result URLs.
+ */
+export const textToImageJsonSchema = z.union([
+  z.object({ data: z.array(z.object({ b64_json: z.string().min(1, { message: 'is empty' }) })).min(1) }),
+  z.object({ output: z.array(z.string().min(1)).min(1) }),
+]);
+
+/** Any JSON, read first to tell an error envelope from a result. */
+export const anyJsonSchema = z.unknown();
+
 /** The error envelope: `{ error }`, plus `estimated_time` (seconds) while a model is loading (503). */
 export const errorBodySchema = z.object({
   error: z.union([z.string(), z.array(z.string())]).optional(),

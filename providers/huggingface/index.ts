@@ -1,8 +1,10 @@
 import {
+  base64ToBytes,
   bytesToBase64,
   defineProvider,
   lookupPrice,
   parseJsonResponse,
+  parseWith,
   pixmuxError,
   priceToUsd,
   readImageResponse,
@@ -20,7 +22,7 @@ import {
   type ProviderResult,
   type Tier,
 } from 'pixmux';
-import { segmentationResponseSchema, type ImageSegmentationBody, type TextToImageBody } from './api.js';
+import { anyJsonSchema, errorBodySchema, segmentationResponseSchema, textToImageJsonSchema, type ImageSegmentationBody, type TextToImageBody } from './api.js';
 import { CutoutError, cutOut } from './cutout.js';
 import { mapHuggingFaceError } from './errors.js';
 import { DEFAULT_MODELS, isModelId, modelPath, type HuggingFaceOperation } from './models.js';
@@ -109,12 +111,28 @@ export function huggingface(options: HuggingFaceOptions = {}): Provider {
     const model = request.model ?? models.generate;
     if (!isModelId(model)) throw pixmuxError('unsupported', `${id}: "${model}" is not a Hub model id`, { provider: id });
     const response = await context.http.post(modelPath(model), { json: textToImageBody(request, context) });
-    const image = await readImageResponse(response, id, { rejectJson: true });
+    const image = await readGenerated(response, context);
     const sniffed = sniffImage(image.bytes);
     if (sniffed.ok && sniffed.image.mediaType !== `image/${request.format}`) {
       context.warn(`${id}: ${model} returned ${sniffed.image.mediaType}; ${request.format} was asked and hf-inference chooses the format`);
     }
     return { images: [{ bytes: image.bytes }], model, ...costOf(model), metadata: metadataOf(response) };
+  }
+
+  /** The image bytes, or the JSON forms (base64, result URL: downloaded at once); a JSON error in a 200 is a `bad_response`. */
+  async function readGenerated(response: Response, context: ProviderContext): Promise<{ bytes: Uint8Array }> {
+    if (!(response.headers.get('content-type') ?? '').includes('json')) return readImageResponse(response, id);
+    const json = await parseJsonResponse(response, anyJsonSchema, id);
+    const failure = errorBodySchema.safeParse(json);
+    if (failure.success && failure.data.error !== undefined) {
+      const detail = Array.isArray(failure.data.error) ? failure.data.error.join('; ') : failure.data.error;
+      throw pixmuxError('bad_response', `${id} returned JSON instead of an image: ${detail}`, { provider: id });
+    }
+    const parsed = parseWith(textToImageJsonSchema, json, id);
+    if ('output' in parsed) return context.download(parsed.output[0]!);
+    const bytes = base64ToBytes(parsed.data[0]!.b64_json);
+    if (!bytes) throw pixmuxError('bad_response', `${id} returned b64_json that is not valid base64`, { provider: id });
+    return { bytes };
   }
 
   async function removeBackground(request: NormalizedRemoveBackgroundRequest, context: ProviderContext): Promise<ProviderResult> {
@@ -144,6 +162,9 @@ export function huggingface(options: HuggingFaceOptions = {}): Provider {
   }
 
   async function decodeInput(image: InputImage): Promise<RgbaImage> {
+    if (image.mediaType !== 'image/png' && !options.decodeImage) {
+      throw pixmuxError('unsupported', `${id}: the cut-out needs a PNG input, or decodeImage to read ${image.mediaType}`, { provider: id });
+    }
     try {
       return image.mediaType === 'image/png' ? await decodePng(image.bytes) : await options.decodeImage!({ bytes: image.bytes, mediaType: image.mediaType });
     } catch (error) {

@@ -112,6 +112,23 @@ describe('huggingface: requests', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('reads the JSON forms some models answer in, as the official client does: base64, or a result URL downloaded at once', async () => {
+    server.use(http.post(URL_FLUX, () => HttpResponse.json({ data: [{ b64_json: toBase64(generated) }] })));
+    expect((await client().generate({ prompt: 'x' })).images[0]!.bytes).toEqual(generated);
+    let downloads = 0;
+    server.use(
+      // On the router's own origin, so the download needs no DNS lookup in this offline test.
+      http.post(URL_FLUX, () => HttpResponse.json({ output: ['https://router.huggingface.co/results/1.png'] })),
+      http.get('https://router.huggingface.co/results/1.png', () => {
+        downloads += 1;
+        return new HttpResponse(generated, { headers: { 'content-type': 'image/png' } });
+      }),
+    );
+    const fromUrl = await client().generate({ prompt: 'y' });
+    expect(fromUrl.images[0]!.bytes).toEqual(generated);
+    expect(downloads).toBe(1);
+  });
+
   it('removeBackground posts the image as base64 with the segmentation parameters', async () => {
     const input = await png(2, 1, 4, [255, 0, 0, 255, 0, 255, 0, 255]);
     const mask = await png(2, 1, 1, [255, 0]);
@@ -352,6 +369,8 @@ describe('huggingface: errors', () => {
 
   it.each([
     ['a JSON error in a 200', () => HttpResponse.json({ error: 'Model too busy' }), /returned JSON instead of an image: Model too busy/],
+    ['JSON that is neither an image nor an error', () => HttpResponse.json({ images: [] }), /unexpected response/],
+    ['b64_json that is not base64', () => HttpResponse.json({ data: [{ b64_json: '***' }] }), /not valid base64/],
     ['an empty body', () => new HttpResponse(null, { status: 200, headers: { 'content-type': 'image/png' } }), /empty image/],
     ['bytes that are not an image', () => new HttpResponse('<html>oops</html>', { headers: { 'content-type': 'image/png' } }), /not a readable image/],
   ])('generate: %s is a bad_response', async (_name, reply, message) => {
