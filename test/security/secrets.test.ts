@@ -10,6 +10,9 @@ import { replicate } from '../../providers/replicate/index.js';
 import { stability } from '../../providers/stability/index.js';
 import { together } from '../../providers/together/index.js';
 import { bfl } from '../../providers/bfl/index.js';
+import { huggingface } from '../../providers/huggingface/index.js';
+import { photoroom } from '../../providers/photoroom/index.js';
+import { clipdrop } from '../../providers/clipdrop/index.js';
 import { makePng } from '../helpers/images.js';
 import { useCountingServer } from './helpers.js';
 
@@ -30,6 +33,10 @@ const PROVIDERS: Array<[string, Factory, 'generate' | 'removeBackground', string
   ['removebg', (o) => removebg(o), 'removeBackground', '/v1.0'],
   ['together', (o) => together(o), 'generate', '/v1'],
   ['bfl', (o) => bfl({ ...o, polling: { initialDelayMs: 1, maxDelayMs: 2 } }), 'generate', '/v1'],
+  ['huggingface', (o) => huggingface(o), 'generate', ''],
+  ['huggingface (cut-out)', (o) => huggingface(o), 'removeBackground', ''],
+  ['photoroom', (o) => photoroom(o), 'removeBackground', '/v1'],
+  ['clipdrop', (o) => clipdrop(o), 'generate', ''],
 ];
 
 const echoed = (key: string) => `Incorrect API key provided: ${key}. Headers: Authorization: Bearer ${key}, x-extra: ${HEADER}`;
