@@ -98,24 +98,35 @@ async function inflate(parts: Uint8Array[], expected: number): Promise<Uint8Arra
   return out;
 }
 
-/** Undoes the per-row filters in place (None, Sub, Up, Average, Paeth). */
+/** Undoes the per-row filters in place (None, Sub, Up, Average, Paeth), one tight loop per filter type. */
 function unfilter(raw: Uint8Array, height: number, rowBytes: number, bpp: number): void {
   const stride = rowBytes + 1;
   for (let y = 0; y < height; y++) {
     const row = y * stride + 1;
     const prior = row - stride;
+    const end = row + rowBytes;
     const filter = raw[row - 1]!;
-    if (filter > 4) throw new Error(`a PNG with an unknown row filter ${filter}`);
-    for (let x = 0; x < rowBytes; x++) {
-      const left = x >= bpp ? raw[row + x - bpp]! : 0;
-      const up = y > 0 ? raw[prior + x]! : 0;
-      const upLeft = y > 0 && x >= bpp ? raw[prior + x - bpp]! : 0;
-      let add = 0;
-      if (filter === 1) add = left;
-      else if (filter === 2) add = up;
-      else if (filter === 3) add = (left + up) >> 1;
-      else if (filter === 4) add = paeth(left, up, upLeft);
-      raw[row + x] = (raw[row + x]! + add) & 0xff;
+    if (filter === 0) continue;
+    if (filter === 1) {
+      for (let i = row + bpp; i < end; i++) raw[i] = (raw[i]! + raw[i - bpp]!) & 0xff;
+    } else if (filter === 2) {
+      if (y > 0) for (let i = row; i < end; i++) raw[i] = (raw[i]! + raw[i - stride]!) & 0xff;
+    } else if (filter === 3) {
+      for (let i = row; i < end; i++) {
+        const left = i - row >= bpp ? raw[i - bpp]! : 0;
+        const up = y > 0 ? raw[i - stride]! : 0;
+        raw[i] = (raw[i]! + ((left + up) >> 1)) & 0xff;
+      }
+    } else if (filter === 4) {
+      for (let i = row; i < end; i++) {
+        const hasLeft = i - row >= bpp;
+        const left = hasLeft ? raw[i - bpp]! : 0;
+        const up = y > 0 ? raw[prior + (i - row)]! : 0;
+        const upLeft = y > 0 && hasLeft ? raw[prior + (i - row) - bpp]! : 0;
+        raw[i] = (raw[i]! + paeth(left, up, upLeft)) & 0xff;
+      }
+    } else {
+      throw new Error(`a PNG with an unknown row filter ${filter}`);
     }
   }
 }
@@ -134,6 +145,10 @@ function toRgba(raw: Uint8Array, header: Header, rowBytes: number, palette: Uint
   const { width, height, bitDepth, colorType } = header;
   const channels = CHANNELS[colorType]!;
   const out = new Uint8Array(width * height * 4);
+  if (bitDepth === 8 && colorType !== 3 && !(transparency && (colorType === 0 || colorType === 2))) {
+    expand8(raw, out, width, height, rowBytes, colorType);
+    return out;
+  }
   const max = (1 << bitDepth) - 1;
   const to8 = (value: number) => (bitDepth === 16 ? value >> 8 : bitDepth === 8 ? value : Math.round((value * 255) / max));
   // Colour-key transparency (gray or RGB): the one sample value that is fully transparent.
@@ -162,6 +177,36 @@ function toRgba(raw: Uint8Array, header: Header, rowBytes: number, palette: Uint
     }
   }
   return out;
+}
+
+/** The common case, 8-bit gray, gray+alpha, RGB or RGBA without a colour key: a straight copy per pixel. */
+function expand8(raw: Uint8Array, out: Uint8Array, width: number, height: number, rowBytes: number, colorType: number): void {
+  let at = 0;
+  for (let y = 0; y < height; y++) {
+    let i = y * (rowBytes + 1) + 1;
+    for (let x = 0; x < width; x++, at += 4) {
+      if (colorType === 6) {
+        out[at] = raw[i]!;
+        out[at + 1] = raw[i + 1]!;
+        out[at + 2] = raw[i + 2]!;
+        out[at + 3] = raw[i + 3]!;
+        i += 4;
+      } else if (colorType === 2) {
+        out[at] = raw[i]!;
+        out[at + 1] = raw[i + 1]!;
+        out[at + 2] = raw[i + 2]!;
+        out[at + 3] = 255;
+        i += 3;
+      } else {
+        const gray = raw[i]!;
+        out[at] = gray;
+        out[at + 1] = gray;
+        out[at + 2] = gray;
+        out[at + 3] = colorType === 4 ? raw[i + 1]! : 255;
+        i += colorType === 4 ? 2 : 1;
+      }
+    }
+  }
 }
 
 /** The `index`-th sample of a row at full precision. */
