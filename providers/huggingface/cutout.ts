@@ -1,6 +1,6 @@
 import { base64ToBytes } from 'pixmux';
 import type { Segment } from './api.js';
-import { decodePng, type RgbaImage } from './png-decode.js';
+import { decodePng, readPngHeader, type RgbaImage } from './png-decode.js';
 
 /** Labels that name the background rather than a subject. */
 const BACKGROUND_LABEL = /^_?(background|bg)_?$/i;
@@ -48,16 +48,17 @@ export async function cutOut(input: RgbaImage, segments: Segment[], labels: read
 async function decodeMask(segment: Segment, input: RgbaImage): Promise<RgbaImage> {
   const bytes = base64ToBytes(segment.mask);
   if (!bytes) throw new CutoutError('bad_response', `returned a mask for ${JSON.stringify(segment.label)} that is not valid base64`);
-  let mask: RgbaImage;
+  // The size is checked from the header, before anything is inflated: a mask never costs more memory than the input.
+  const header = readPngHeader(bytes);
+  if (typeof header === 'string') throw new CutoutError('bad_response', `returned a mask for ${JSON.stringify(segment.label)} that is ${header}`);
+  if (header.width !== input.width || header.height !== input.height) {
+    throw new CutoutError('bad_response', `returned a ${header.width}x${header.height} mask for a ${input.width}x${input.height} image`);
+  }
   try {
-    mask = await decodePng(bytes);
+    return await decodePng(bytes);
   } catch (error) {
     throw new CutoutError('bad_response', `returned a mask for ${JSON.stringify(segment.label)} that is ${(error as Error).message}`);
   }
-  if (mask.width !== input.width || mask.height !== input.height) {
-    throw new CutoutError('bad_response', `returned a ${mask.width}x${mask.height} mask for a ${input.width}x${input.height} image`);
-  }
-  return mask;
 }
 
 /** A mask pixel's coverage: its gray level (the mean of R, G, B), times its own alpha. */

@@ -165,11 +165,17 @@ export function huggingface(options: HuggingFaceOptions = {}): Provider {
     if (image.mediaType !== 'image/png' && !options.decodeImage) {
       throw pixmuxError('unsupported', `${id}: the cut-out needs a PNG input, or decodeImage to read ${image.mediaType}`, { provider: id });
     }
+    let decoded: RgbaImage;
     try {
-      return image.mediaType === 'image/png' ? await decodePng(image.bytes) : await options.decodeImage!({ bytes: image.bytes, mediaType: image.mediaType });
+      decoded = image.mediaType === 'image/png' ? await decodePng(image.bytes) : await options.decodeImage!({ bytes: image.bytes, mediaType: image.mediaType });
     } catch (error) {
       throw pixmuxError('invalid_image', `${id}: the input could not be decoded for the cut-out: ${error instanceof Error ? error.message : String(error)}`, { provider: id });
     }
+    const { width, height, data } = decoded ?? {};
+    if (width !== image.width || height !== image.height || !(data instanceof Uint8Array) || data.byteLength !== image.width * image.height * 4) {
+      throw pixmuxError('invalid_image', `${id}: decodeImage must return the ${image.width}x${image.height} input as RGBA (${image.width * image.height * 4} bytes); got ${width}x${height}, ${data instanceof Uint8Array ? `${data.byteLength} bytes` : 'no data'}`, { provider: id });
+    }
+    return decoded;
   }
 
   function costOf(model: string): { costUsd?: number } {

@@ -247,6 +247,14 @@ describe('huggingface: the cut-out', () => {
     const result = await client({ decodeImage }).removeBackground({ image: small });
     const out = await rgbaOf(result.images[0]!.bytes);
     expect([out.data[3], out.data[7]]).toEqual([255, 0]);
+
+    // A decoder that answers with the wrong shape is caught before anything is sent.
+    const calls = { n: 0 };
+    server.use(http.post(URL_RMBG, () => (calls.n++, HttpResponse.json(segments({ label: 'foreground', mask })))));
+    const wrong = await client({ decodeImage: async () => ({ width: 2, height: 1, data: new Uint8Array(6) }) }).removeBackground({ image: small, cache: false }).catch((e: unknown) => e);
+    expect(failureCode(wrong)).toBe('invalid_image');
+    expect((wrong as Error).message).toMatch(/decodeImage must return the 2x1 input as RGBA \(8 bytes\); got 2x1, 6 bytes/);
+    expect(calls.n).toBe(0);
   });
 
   it('passes over an interlaced PNG with the reason', () => {
@@ -298,6 +306,21 @@ describe('huggingface: the PNG decoder reads what encoders write', () => {
     expect([0, 1, 2, 3].map((i) => out.data[i * 4 + 3])).toEqual([0, 85, 0, 255]);
   });
 });
+
+/** A PNG whose header says another size (the CRC is not checked by the decoder). */
+function withSize(bytes: Uint8Array, width: number, height: number): Uint8Array {
+  const copy = new Uint8Array(bytes);
+  new DataView(copy.buffer).setUint32(16, width);
+  new DataView(copy.buffer).setUint32(20, height);
+  return copy;
+}
+
+/** A PNG with garbage where its compressed pixels are (IDAT data starts after signature 8 + IHDR 25 + 8). */
+function corruptIdat(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(bytes);
+  copy.fill(0xff, 41, 47);
+  return copy;
+}
 
 describe('huggingface: errors', () => {
   it.each([
@@ -386,6 +409,8 @@ describe('huggingface: errors', () => {
     ['a mask that is not base64', () => HttpResponse.json([{ label: 'fg', score: 1, mask: '!!!' }]), /not valid base64/],
     ['a mask that is not a PNG', () => HttpResponse.json([{ label: 'fg', score: 1, mask: toBase64(new TextEncoder().encode('GIF89a but not really')) }]), /that is not a PNG file/],
     ['a mask of another size', () => HttpResponse.json(segments({ label: 'fg', mask: makePng(5, 5) })), /returned a 5x5 mask for a 2x1 image/],
+    ['a mask whose header claims 60000×60000 (never inflated)', () => HttpResponse.json(segments({ label: 'fg', mask: withSize(makePng(2, 1), 60000, 60000) })), /returned a 60000x60000 mask for a 2x1 image/],
+    ['a mask whose pixel data does not inflate', () => HttpResponse.json(segments({ label: 'fg', mask: corruptIdat(makePng(2, 1)) })), /does not inflate|pixel data/],
     ['a truncated mask', () => HttpResponse.json(segments({ label: 'fg', mask: makePng(2, 1).subarray(0, 40) })), /cut short/],
   ])('removeBackground: %s is a bad_response', async (_name, reply, message) => {
     const input = await png(2, 1, 3, [1, 2, 3, 4, 5, 6]);
