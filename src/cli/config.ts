@@ -14,6 +14,9 @@ export const VENDORS = {
   stability: 'STABILITY_API_KEY',
   pixelapi: 'PIXELAPI_API_KEY',
   removebg: 'REMOVE_BG_API_KEY',
+  huggingface: 'HF_TOKEN',
+  photoroom: 'PHOTOROOM_API_KEY',
+  clipdrop: 'CLIPDROP_API_KEY',
   'openai-compatible': 'OPENAI_COMPATIBLE_API_KEY',
 } as const;
 type Vendor = keyof typeof VENDORS;
@@ -64,6 +67,9 @@ const FACTORY: Record<string, string> = {
   stability: 'stability',
   pixelapi: 'pixelapi',
   removebg: 'removebg',
+  huggingface: 'huggingface',
+  photoroom: 'photoroom',
+  clipdrop: 'clipdrop',
   'openai-compatible': 'openaiCompatible',
 };
 

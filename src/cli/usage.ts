@@ -31,4 +31,4 @@ Options:
 
 Exit codes: 0 every item succeeded, 1 any item failed, 2 usage error.
 Configuration: the vendors' environment variables (OPENAI_API_KEY, REPLICATE_API_TOKEN, FAL_KEY, STABILITY_API_KEY,
-PIXELAPI_API_KEY, REMOVE_BG_API_KEY) and an optional pixmux.config.json / pixmux.config.mjs; flags override both.`;
+PIXELAPI_API_KEY, REMOVE_BG_API_KEY, HF_TOKEN, PHOTOROOM_API_KEY, CLIPDROP_API_KEY) and an optional pixmux.config.json / pixmux.config.mjs; flags override both.`;

@@ -159,4 +159,16 @@ describe('pixmux generate, providers', () => {
     expect(listed.providers[1].operations.generate.estimateUsd).toBeGreaterThan(0);
     expect(listed.notConfigured.map((vendor: { id: string }) => vendor.id)).toContain('replicate');
   });
+
+  it('builds Hugging Face, Photoroom and Clipdrop from their environment variables', async () => {
+    const keys = { HF_TOKEN: 'hf_cli0123456789abcdef', PHOTOROOM_API_KEY: 'pr-cli-0123456789', CLIPDROP_API_KEY: 'cd-cli-0123456789' };
+    const run = await runCli(['providers', '--json'], { cwd: tempDir(), env: { ...keys, OPENAI_API_KEY: '', REPLICATE_API_TOKEN: '' } });
+    expect(run.code, run.stderr).toBe(0);
+    for (const key of Object.values(keys)) expect(`${run.stdout}${run.stderr}`).not.toContain(key);
+    const listed = JSON.parse(run.stdout) as { providers: Array<{ id: string; envVar?: string; operations: Record<string, { estimateUsd: number | null }> }> };
+    const byId = Object.fromEntries(listed.providers.map((provider) => [provider.id, provider]));
+    expect(byId.huggingface).toMatchObject({ envVar: 'HF_TOKEN', operations: { generate: { estimateUsd: 0.003 }, removeBackground: { estimateUsd: 0.001 } } });
+    expect(byId.photoroom).toMatchObject({ envVar: 'PHOTOROOM_API_KEY', operations: { removeBackground: { estimateUsd: 0.02 } } });
+    expect(byId.clipdrop).toMatchObject({ envVar: 'CLIPDROP_API_KEY', operations: { generate: { estimateUsd: 0.02 }, removeBackground: { estimateUsd: 0.02 } } });
+  });
 });
