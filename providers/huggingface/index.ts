@@ -1,5 +1,4 @@
 import {
-  base64ToBytes,
   bytesToBase64,
   defineProvider,
   lookupPrice,
@@ -9,6 +8,7 @@ import {
   priceToUsd,
   readImageResponse,
   readProviderOptions,
+  readResultImage,
   resolveApiKey,
   sniffImage,
   type CommonProviderOptions,
@@ -129,10 +129,7 @@ export function huggingface(options: HuggingFaceOptions = {}): Provider {
       throw pixmuxError('bad_response', `${id} returned JSON instead of an image: ${detail}`, { provider: id });
     }
     const parsed = parseWith(textToImageJsonSchema, json, id);
-    if ('output' in parsed) return context.download(parsed.output[0]!);
-    const bytes = base64ToBytes(parsed.data[0]!.b64_json);
-    if (!bytes) throw pixmuxError('bad_response', `${id} returned b64_json that is not valid base64`, { provider: id });
-    return { bytes };
+    return readResultImage('output' in parsed ? { url: parsed.output[0] } : parsed.data[0]!, context);
   }
 
   async function removeBackground(request: NormalizedRemoveBackgroundRequest, context: ProviderContext): Promise<ProviderResult> {
