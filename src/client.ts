@@ -225,6 +225,7 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       limits,
       logger,
       emit,
+      observed: listener !== undefined,
       fetch: options.fetch,
       allowPrivateNetwork: sources.urls !== false && sources.urls.allowPrivateNetwork,
       providerOptions: {},
@@ -259,7 +260,8 @@ export function createPixmux(options: PixmuxOptions): Pixmux {
       const strays = strayOptionKeys(state.providerOptions);
       const result = strays.length === 0 ? served : { ...served, warnings: [...served.warnings, `providerOptions: ${strays.map((key) => JSON.stringify(key)).join(', ')} name${strays.length === 1 ? 's' : ''} no configured provider (configured: ${[...entries.keys()].join(', ')}); ignored`] };
       const totalMs = Date.now() - startedAt;
-      emit({ type: 'call.finished', ok: true, provider: result.provider, ...(result.model ? { model: result.model } : {}), ...(result.cached ? { cached: true } : {}), costUsd: result.costUsd, durationMs: totalMs });
+      // Built only for a listener: the event's optional fields cost allocations on every call otherwise.
+      if (listener) emit({ type: 'call.finished', ok: true, provider: result.provider, ...(result.model ? { model: result.model } : {}), ...(result.cached ? { cached: true } : {}), costUsd: result.costUsd, durationMs: totalMs });
       return { ...result, timings: { totalMs } };
 
       /** A stored result, else the identical call already running, else this call runs and others may join it. */

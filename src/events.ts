@@ -48,9 +48,12 @@ export type EventInput = PixmuxEvent extends infer E ? (E extends PixmuxEvent ? 
 
 export type EventListener = (event: PixmuxEvent) => void;
 
+/** The emitter of a client without a listener: one shared no-op. */
+const ignore = (): void => {};
+
 /** Calls the listener with a redacted copy; a listener that throws never breaks a call. */
 export function emitter(listener: EventListener | undefined, callId: string, operation: Operation, scrub: Redact = redact): (event: EventInput) => void {
-  if (!listener) return () => {};
+  if (!listener) return ignore;
   return (event) => {
     try {
       listener(redactDeep({ ...event, callId, operation, at: Date.now() } as PixmuxEvent, scrub));

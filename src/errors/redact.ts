@@ -138,11 +138,15 @@ export function redactErrorInPlace<E>(error: E, scrub: Redact = redact, depth = 
 
 /** Attempt records with their messages and details scrubbed. */
 export function redactAttempts<A extends { detail?: string; error?: { message: string } }>(attempts: A[], scrub: Redact = redact): A[] {
-  return attempts.map((attempt) => ({
-    ...attempt,
-    ...(typeof attempt.detail === 'string' ? { detail: scrub(attempt.detail) } : {}),
-    ...(attempt.error ? { error: { ...attempt.error, message: scrub(String(attempt.error.message ?? '')) } } : {}),
-  }));
+  return attempts.map((attempt) => {
+    // An attempt with no text of its own (a plain success) has nothing to scrub: kept as it is, not copied.
+    if (typeof attempt.detail !== 'string' && !attempt.error) return attempt;
+    return {
+      ...attempt,
+      ...(typeof attempt.detail === 'string' ? { detail: scrub(attempt.detail) } : {}),
+      ...(attempt.error ? { error: { ...attempt.error, message: scrub(String(attempt.error.message ?? '')) } } : {}),
+    };
+  });
 }
 
 function escapeRegExp(text: string): string {

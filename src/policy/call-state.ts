@@ -18,6 +18,8 @@ export interface CallState {
   limits: Required<ImageLimits>;
   logger: Logger;
   emit(event: EventInput): void;
+  /** Someone listens to events (`onEvent`, telemetry): events on every call's path are built only then. */
+  observed: boolean;
   /** The caller's `providerOptions`, keyed by provider id; each provider's request gets its own. */
   providerOptions: Record<string, Record<string, unknown>>;
   /** Used to download result URLs. */

@@ -51,6 +51,14 @@ export async function runProvider(entry: ProviderEntry, request: NormalizedReque
 
 /** The chunks' images, warnings and metadata gathered into the provider's run, in chunk order. */
 function collect(run: ProviderRun, results: ChunkResult[]): ProviderRun {
+  if (results.length === 1) {
+    const [result] = results as [ChunkResult];
+    run.images = result.images;
+    run.model = result.model;
+    if (result.warnings) run.warnings = result.warnings;
+    if (result.metadata) Object.assign(run.metadata, result.metadata);
+    return run;
+  }
   for (const result of results) {
     run.images.push(...result.images);
     run.model ??= result.model;
@@ -82,7 +90,7 @@ async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: 
     const warnings: string[] = [];
     const context = createContext(entry, call, tryNumber, warnings, scope);
     const startedAt = Date.now();
-    call.emit({ type: 'attempt.started', provider: provider.id, try: tryNumber });
+    if (call.observed) call.emit({ type: 'attempt.started', provider: provider.id, try: tryNumber });
     try {
       if (scope.aborted) throw scope.reason;
       // Promise.resolve: a provider written without `async` may hand back a plain value.
@@ -93,8 +101,9 @@ async function runChunk(entry: ProviderEntry, request: NormalizedRequest, call: 
       // Recognise the bytes now, so a bad image is retried or failed over like any other bad response.
       const images = result.images.map((image) => toPixmuxImage(image, provider.id));
       run.costUsd += billOf(result.costUsd, entry, call, request, warnings);
-      call.emit({ type: 'attempt.ended', provider: provider.id, try: tryNumber, ok: true, durationMs: Date.now() - startedAt });
-      return { ...result, images, warnings: [...warnings, ...(result.warnings ?? [])] };
+      if (call.observed) call.emit({ type: 'attempt.ended', provider: provider.id, try: tryNumber, ok: true, durationMs: Date.now() - startedAt });
+      const own = result.warnings;
+      return { images, model: result.model, costUsd: result.costUsd, warnings: own === undefined || own.length === 0 ? warnings : [...warnings, ...own], metadata: result.metadata };
     } catch (thrown) {
       const error = scope.aborted && !isOwnFailure(thrown) ? toPixmuxError(scope.reason) : toPixmuxError(thrown, provider.id);
       call.emit({ type: 'attempt.ended', provider: provider.id, try: tryNumber, ok: false, durationMs: Date.now() - startedAt, error: summarize(error) });

@@ -25,7 +25,7 @@ export async function runCall(entries: ReadonlyMap<string, ProviderEntry>, reque
   const plan = planCall(entries, call.operation, requestFor, selection, order, { remainingMs: call.deadline.remainingMs() });
   const attempts: Attempt[] = plan.skipped.map(skippedAttempt);
   for (const skip of plan.skipped) call.emit({ type: 'provider.skipped', ...skip });
-  call.emit({ type: 'call.started', candidates: plan.candidates.map((entry) => entry.provider.id) });
+  if (call.observed) call.emit({ type: 'call.started', candidates: plan.candidates.map((entry) => entry.provider.id) });
 
   const queue = [...plan.candidates];
   /** Candidates passed over as busy: when nobody else takes the call, it waits for the least busy of them. */
