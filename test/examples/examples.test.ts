@@ -65,8 +65,8 @@ describe('examples run', () => {
     expect(stdout).toMatch(/wrote out\/openai-compatible\.png: provider openai-compatible, model stub/);
   });
 
-  it('generate-together.mjs: one image through the Together provider, pointed at the stub', async () => {
-    const { stdout } = await node('generate-together.mjs', ['a red bicycle'], { TOGETHER_API_KEY: 'stub-key', TOGETHER_BASE_URL: `${base}/together/v1` });
+  it('together-generate.mjs: one image through the Together provider, pointed at the stub', async () => {
+    const { stdout } = await node('together-generate.mjs', ['a red bicycle'], { TOGETHER_API_KEY: 'stub-key', TOGETHER_BASE_URL: `${base}/together/v1` });
     expect(stdout).toMatch(/wrote out\/together-0\.png \(1x1\): provider together, model black-forest-labs\/FLUX\.1-schnell/);
     expect(seen).toContain('/together/v1/images/generations');
   });
@@ -79,8 +79,8 @@ describe('examples run', () => {
     ['fal-remove-background.mjs', 'FAL_KEY'],
     ['pixelapi-restore-face.mjs', 'PIXELAPI_API_KEY'],
     ['removebg-remove-background.mjs', 'REMOVE_BG_API_KEY'],
-    ['generate-together.mjs', 'TOGETHER_API_KEY'],
-    ['generate-bfl.mjs', 'BFL_API_KEY'],
+    ['together-generate.mjs', 'TOGETHER_API_KEY'],
+    ['bfl-generate.mjs', 'BFL_API_KEY'],
     ['huggingface-remove-background.mjs', 'HF_TOKEN'],
     ['photoroom-remove-background.mjs', 'PHOTOROOM_API_KEY'],
     ['clipdrop-generate.mjs', 'CLIPDROP_API_KEY'],
@@ -90,15 +90,15 @@ describe('examples run', () => {
     expect(stdout).toMatch(new RegExp(`^skipped: set ${variable} `));
   });
 
-  it('generate-google.mjs: one image from a Gemini-shaped server, with the text the model wrote beside it', async () => {
-    const { stdout } = await node('generate-google.mjs', ['a paper boat'], { GEMINI_API_KEY: 'stub-key', GOOGLE_BASE_URL: `${base}/v1beta` });
+  it('google-generate.mjs: one image from a Gemini-shaped server, with the text the model wrote beside it', async () => {
+    const { stdout } = await node('google-generate.mjs', ['a paper boat'], { GEMINI_API_KEY: 'stub-key', GOOGLE_BASE_URL: `${base}/v1beta` });
     expect(stdout).toMatch(/wrote out\/google\.png: provider google, model gemini-2\.5-flash-image, \$0\.039/);
     expect(stdout).toMatch(/the model said: A boat\./);
     expect(seen).toContain('/v1beta/models/gemini-2.5-flash-image:generateContent');
   });
 
-  it('generate-google.mjs without GEMINI_API_KEY or GOOGLE_API_KEY: skips and names both', async () => {
-    const { stdout } = await run(process.execPath, [join(ROOT, 'examples', 'generate-google.mjs')], { cwd: dir, env: { ...process.env, GEMINI_API_KEY: '', GOOGLE_API_KEY: '' }, timeout: 60_000 });
+  it('google-generate.mjs without GEMINI_API_KEY or GOOGLE_API_KEY: skips and names both', async () => {
+    const { stdout } = await run(process.execPath, [join(ROOT, 'examples', 'google-generate.mjs')], { cwd: dir, env: { ...process.env, GEMINI_API_KEY: '', GOOGLE_API_KEY: '' }, timeout: 60_000 });
     expect(stdout).toMatch(/^skipped: set GEMINI_API_KEY \(or GOOGLE_API_KEY\) /);
   });
 

@@ -1,7 +1,7 @@
 // Generate with Google's Gemini image models through the Gemini API (gemini-2.5-flash-image by default;
 // GOOGLE_MODEL=gemini-3-pro-image-preview for Nano Banana Pro). Imagen runs on Vertex AI only: see googleVertex()
 // in pixmux/providers/google-vertex (README, "Google").
-//   GEMINI_API_KEY=... npm run build && node examples/generate-google.mjs "a paper boat on a pond"
+//   GEMINI_API_KEY=... npm run build && node examples/google-generate.mjs "a paper boat on a pond"
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 if (!process.env.GEMINI_API_KEY && !process.env.GOOGLE_API_KEY) {

@@ -1,5 +1,5 @@
 // Generate an image on Together AI (black-forest-labs/FLUX.1-schnell by default, about $0.003 per megapixel).
-//   TOGETHER_API_KEY=... npm run build && node examples/generate-together.mjs ["a prompt"] [model id]
+//   TOGETHER_API_KEY=... npm run build && node examples/together-generate.mjs ["a prompt"] [model id]
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 if (!process.env.TOGETHER_API_KEY) {

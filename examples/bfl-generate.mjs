@@ -1,7 +1,7 @@
 // Generate an image with Black Forest Labs' FLUX API (flux-2-pro by default, from 3 credits = $0.03 per image).
 // BFL runs each image as a task: pixmux submits it, polls the returned polling_url and downloads the result,
 // whose signed URL expires about ten minutes later.
-//   BFL_API_KEY=... npm run build && node examples/generate-bfl.mjs ["a prompt"] [endpoint, e.g. flux-pro-1.1]
+//   BFL_API_KEY=... npm run build && node examples/bfl-generate.mjs ["a prompt"] [endpoint, e.g. flux-pro-1.1]
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 if (!process.env.BFL_API_KEY) {
