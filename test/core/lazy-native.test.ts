@@ -13,6 +13,24 @@ describe('importing pixmux', () => {
     expect(probe.providers).toEqual(['openai-compatible']);
     expect(loaded).not.toMatch(/onnxruntime/i);
     expect(loaded).not.toMatch(/sharp|libvips/i);
+    // Optional peers of other subpaths stay unloaded too (bullmq and its ioredis belong to pixmux/queue).
+    expect(loaded).not.toMatch(/bullmq|ioredis|msgpackr/i);
+  });
+
+  it('pixmux/queue loads bullmq and ioredis on first use, not at import or createQueue', async () => {
+    const { probe, loaded } = await probeNativeLoads(
+      { core: 'src/index.ts', queue: 'src/queue/index.ts' },
+      `const cache = () => Object.keys(createRequire(import.meta.url).cache).join('\\n');
+       const handle = queue.createQueue({ connection: 'redis://127.0.0.1:9', name: 'lazy' });
+       const before = cache();
+       // The probe's own control: loading ioredis does show up in what it reads.
+       await import('ioredis');
+       globalThis.probe = { before, after: cache(), methods: Object.keys(handle).sort() };`,
+    );
+    expect(probe.methods).toEqual(['close', 'enqueue', 'enqueueMany', 'finished', 'outcome', 'progress']);
+    expect(probe.before).not.toMatch(/bullmq|ioredis/);
+    expect(probe.after).toMatch(/ioredis/);
+    expect(loaded).not.toMatch(/bullmq/);
   });
 });
 
