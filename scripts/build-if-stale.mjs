@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const outputs = ['dist/index.js', 'dist/index.cjs', 'dist/providers/local/index.js', 'dist/providers/local/worker.js', 'dist/providers/local/worker.cjs', 'dist/cli/index.js'];
+const outputs = ['dist/index.js', 'dist/index.cjs', 'dist/providers/local/index.js', 'dist/providers/local/worker.js', 'dist/providers/local/worker.cjs', 'dist/cli/index.js', 'dist/queue/index.js'];
 const sources = ['src', 'providers', 'tsup.config.ts', 'package.json'];
 
 function newest(path) {

@@ -21,6 +21,8 @@ const OPTIONS = {
   n: { type: 'string' },
   size: { type: 'string' },
   seed: { type: 'string' },
+  queue: { type: 'string' },
+  'queue-name': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -42,6 +44,9 @@ export interface CliArgs {
   n: number | undefined;
   size: string | undefined;
   seed: number | undefined;
+  /** A Redis URL: remove-bg / restore-face enqueue there instead of running; `worker` works jobs from there. */
+  queue: string | undefined;
+  queueName: string;
   help: boolean;
 }
 
@@ -84,6 +89,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     n: number(values.n, 'n', (n) => wholeAtLeast(1)(n) && n <= 10, 'a whole number from 1 to 10'),
     size: values.size,
     seed: number(values.seed, 'seed', wholeAtLeast(0), 'a whole number ≥ 0'),
+    queue: values.queue,
+    queueName: values['queue-name'] ?? 'pixmux',
     help: values.help ?? false,
   };
 }

@@ -3,6 +3,7 @@
 import { PixmuxError } from 'pixmux';
 import { parseCliArgs } from './args.js';
 import { runBatchCommand } from './batch-command.js';
+import { runEnqueueCommand, runWorkerCommand } from './queue-commands.js';
 import { runGenerateCommand } from './generate-command.js';
 import { runModelsCommand } from './models-command.js';
 import { runProvidersCommand } from './providers-command.js';
@@ -16,9 +17,11 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (args.command) {
     case 'remove-bg':
-      return runBatchCommand('removeBackground', args);
+      return args.queue ? runEnqueueCommand('removeBackground', args) : runBatchCommand('removeBackground', args);
     case 'restore-face':
-      return runBatchCommand('restoreFace', args);
+      return args.queue ? runEnqueueCommand('restoreFace', args) : runBatchCommand('restoreFace', args);
+    case 'worker':
+      return runWorkerCommand(args);
     case 'generate':
       return runGenerateCommand(args);
     case 'models':
@@ -26,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
     case 'providers':
       return runProvidersCommand(args);
     default:
-      throw new UsageError(`unknown command "${args.command}" (remove-bg, restore-face, generate, models, providers)`);
+      throw new UsageError(`unknown command "${args.command}" (remove-bg, restore-face, generate, models, providers, worker)`);
   }
 }
 

@@ -13,6 +13,8 @@ Usage:
   pixmux generate "<prompt>" -o <file|dir> [--n 1] [--size 1024x1024] [--seed 7] [options]
   pixmux models list | pull <id> | verify [<id>]
   pixmux providers
+  pixmux remove-bg|restore-face <files|dirs|globs…> --queue redis://… [--queue-name pixmux]   (enqueue only)
+  pixmux worker --queue redis://… -o <dir> [--concurrency n] [--budget <usd a day, fleet-wide>]
 
 Options:
   -o, --out <path>        where outputs go (a directory; for generate, a file or a directory)
@@ -27,6 +29,8 @@ Options:
   --report <file.html>    write a self-contained HTML report (thumbnails, providers, costs, failures)
   --config <file>         pixmux.config.json or pixmux.config.mjs (default: one in the current directory)
   --json                  machine-readable output: one JSON summary on stdout
+  --queue <redis://…>     enqueue the inputs there (workers read them by path), or, for worker, work jobs from there
+  --queue-name <name>     the queue's name (default pixmux)
   -h, --help              this text
 
 Exit codes: 0 every item succeeded, 1 any item failed, 2 usage error.
