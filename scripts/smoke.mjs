@@ -195,7 +195,8 @@ try {
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], app);
   console.log('smoke: installed the tarball into a fresh project');
 
-  const subpaths = Object.keys(pkg.exports).filter((key) => key.startsWith('./providers/') || key === './ai-sdk');
+  // pixmux/queue loads bullmq and ioredis only on first use: it imports (and type-checks) in a project without them.
+  const subpaths = Object.keys(pkg.exports).filter((key) => key.startsWith('./providers/') || key === './ai-sdk' || key === './queue');
   writeFileSync(join(app, 'stub.cjs'), STUB_SERVER);
   writeFileSync(join(app, 'probe.mjs'), esmProbe(subpaths));
   writeFileSync(join(app, 'probe.cjs'), cjsProbe(subpaths));

@@ -71,6 +71,7 @@ const CHUNK = 500;
 /**
  * A producer's handle on a queue of pixmux jobs in Redis (BullMQ). Nothing connects until the first call.
  * @example
+ * import { createQueue } from 'pixmux/queue';
  * const queue = createQueue({ connection: 'redis://127.0.0.1:6379', name: 'photos' });
  * await queue.enqueue('removeBackground', { image: 'https://cdn.example.com/p/1.jpg' }, { jobId: 'p-1' });
  */

@@ -48,6 +48,7 @@ export interface PixmuxWorker {
  * are stored by `output` and recorded on the job; failures are recorded typed: retryable ones run again with the
  * job's backoff, permanent ones fail at once. Resolves once the worker is connected and taking jobs.
  * @example
+ * import { createWorker } from 'pixmux/queue';
  * const worker = await createWorker(px, { connection: 'redis://127.0.0.1:6379', name: 'photos', output: './out', concurrency: 4 });
  * process.once('SIGTERM', () => void worker.close());
  */

@@ -85,7 +85,7 @@ describe('JSDoc examples', () => {
       types: ['node'],
       lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
       baseUrl: ROOT,
-      paths: { pixmux: ['./src/index.ts'], 'pixmux/providers/*': ['./providers/*/index.ts'], 'pixmux/ai-sdk': ['./src/ai-sdk/index.ts'] },
+      paths: { pixmux: ['./src/index.ts'], 'pixmux/providers/*': ['./providers/*/index.ts'], 'pixmux/ai-sdk': ['./src/ai-sdk/index.ts'], 'pixmux/queue': ['./src/queue/index.ts'] },
       noUnusedLocals: false,
     };
     const host = ts.createCompilerHost(options);

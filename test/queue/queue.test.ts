@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPixmux, PixmuxImage, type PixmuxResult } from 'pixmux';
-import { createQueue, createWorker, DEFAULT_MAX_JOB_BYTES, type FinishedJob, type PixmuxQueue, type PixmuxWorker } from '../../src/queue/index.js';
+import { createQueue, createWorker, DEFAULT_JOB_ATTEMPTS, DEFAULT_LOCK_DURATION_MS, DEFAULT_MAX_JOB_BYTES, DEFAULT_STALLED_INTERVAL_MS, type FinishedJob, type PixmuxQueue, type PixmuxWorker } from '../../src/queue/index.js';
 import { rejectionOf } from '../helpers/errors.js';
 import { makePng } from '../helpers/images.js';
 import { fail, stub } from '../policy/stub.js';
@@ -54,6 +54,16 @@ async function take(iterator: AsyncGenerator<FinishedJob>, n: number): Promise<F
   }
   return jobs;
 }
+
+describe("the README's Scaling out section states the queue's defaults", () => {
+  it('job size cap, attempts, lock, stalled-job interval', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(Number(/over `maxJobBytes` \((\d+) KiB\)/.exec(readme)?.[1]) * 1024).toBe(DEFAULT_MAX_JOB_BYTES);
+    expect(Number(/exponential backoff \((\d+) attempts by default\)/.exec(readme)?.[1])).toBe(DEFAULT_JOB_ATTEMPTS);
+    expect(Number(/after `lockDurationMs` \((\d+) s\)/.exec(readme)?.[1]) * 1000).toBe(DEFAULT_LOCK_DURATION_MS);
+    expect(Number(/every `stalledIntervalMs`, (\d+) s\)/.exec(readme)?.[1]) * 1000).toBe(DEFAULT_STALLED_INTERVAL_MS);
+  });
+});
 
 describe('pixmux/queue: checks before anything connects', () => {
   it('bad options and bad jobs are typed invalid_request errors, before Redis is touched', async () => {
