@@ -73,6 +73,18 @@ async function smokeGenerate(app) {
   process.stdout.write(run(process.execPath, ['generate.cjs'], app));
 }
 
+/** pixmux/queue in a project without bullmq and ioredis: it imports, and its first call is a typed error naming them. */
+function smokeQueueWithoutPeers(app) {
+  const check = (label) => `
+    const error = await createQueue({ connection: 'redis://127.0.0.1:9', name: 'smoke' }).progress().then(() => null, (e) => e);
+    if (error?.code !== 'provider_unavailable' || !/npm install bullmq ioredis/.test(error.message)) throw new Error('${label}: expected provider_unavailable naming bullmq, got ' + error);
+    console.log('smoke: ${label} pixmux/queue without bullmq: typed provider_unavailable');`;
+  writeFileSync(join(app, 'queue.mjs'), `import { createQueue } from 'pixmux/queue';\n${check('ESM')}\n`);
+  writeFileSync(join(app, 'queue.cjs'), `const { createQueue } = require('pixmux/queue');\n(async () => {${check('CJS')}\n})().catch((error) => { console.error(error); process.exit(1); });\n`);
+  process.stdout.write(run(process.execPath, ['queue.mjs'], app));
+  process.stdout.write(run(process.execPath, ['queue.cjs'], app));
+}
+
 /** A one-route stub of an OpenAI-compatible server: 200 with a PNG, or 401 for the "bad" model. */
 const STUB_SERVER = `
 const http = require('node:http');
@@ -207,6 +219,7 @@ try {
   // user needs @types/json-schema too, with or without pixmux.
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `@ai-sdk/provider@${pkg.devDependencies['@ai-sdk/provider']}`, '@types/json-schema@^7.0.15'], app);
   typecheckConsumer(app, subpaths);
+  smokeQueueWithoutPeers(app);
   smokeLocal(app);
   await smokeGenerate(app);
   // The `pixmux` bin: installed, executable, and answering without network or configuration.

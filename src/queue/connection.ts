@@ -1,4 +1,4 @@
-import { pixmuxError } from 'pixmux';
+import { PixmuxError, pixmuxError } from 'pixmux';
 import type { RedisClient, IORedisModule } from './modules.js';
 
 /**
@@ -7,9 +7,13 @@ import type { RedisClient, IORedisModule } from './modules.js';
  */
 export type QueueConnection = string | ({ host?: string; port?: number; password?: string; username?: string; db?: number } & Record<string, unknown>);
 
-/** Opens an ioredis client for BullMQ (which needs `maxRetriesPerRequest: null` on workers' blocking connections). */
-export function openRedis(Redis: IORedisModule['Redis'], connection: QueueConnection): RedisClient {
-  const options = { maxRetriesPerRequest: null, enableReadyCheck: true } as const;
+/**
+ * Opens an ioredis client for BullMQ. Workers and event readers block on Redis and retry for ever
+ * (`maxRetriesPerRequest: null`, as BullMQ requires); a producer's commands fail after ioredis's 20 retries instead,
+ * so an unreachable Redis is an error, not a hang.
+ */
+export function openRedis(Redis: IORedisModule['Redis'], connection: QueueConnection, role: 'producer' | 'blocking'): RedisClient {
+  const options = { maxRetriesPerRequest: role === 'producer' ? 20 : null, enableReadyCheck: true };
   if (typeof connection === 'string') {
     if (!/^rediss?:\/\//i.test(connection)) throw pixmuxError('invalid_request', 'queue: connection must be a redis:// or rediss:// URL, or ioredis options');
     return new Redis(connection, options);
@@ -41,4 +45,10 @@ export async function closeRedis(client: RedisClient): Promise<void> {
   } catch {
     client.disconnect();
   }
+}
+
+/** A Redis failure on a producer's call, typed (retryable: the queue may be back soon). */
+export function redisFailure(error: unknown): PixmuxError {
+  if (PixmuxError.isInstance(error)) return error;
+  return pixmuxError('provider_unavailable', `queue: Redis failed: ${error instanceof Error ? error.message : String(error)}`, { retryable: true, cause: error });
 }

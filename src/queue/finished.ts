@@ -47,7 +47,7 @@ export function finishedJobs(open: () => Promise<Opened>, where: { connection: Q
       const last = (await redis.xrevrange(`${where.prefix}:${where.name}:events`, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
       lastEventId = last[0]?.[0] ?? '0-0';
     }
-    const connection = openRedis(Redis, where.connection);
+    const connection = openRedis(Redis, where.connection, 'blocking');
     connection.on('error', () => {});
     const events = new bullmq.QueueEvents(where.name, { connection, prefix: where.prefix, lastEventId, autorun: true });
     events.on('error', () => {});

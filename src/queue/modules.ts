@@ -9,7 +9,7 @@ let modules: Promise<{ bullmq: BullMQ; Redis: IORedisModule['Redis'] }> | undefi
 
 /** Loads bullmq and ioredis once; a typed `provider_unavailable` error names the install command when one is missing. */
 export function loadQueueModules(): Promise<{ bullmq: BullMQ; Redis: IORedisModule['Redis'] }> {
-  modules ??= Promise.all([importOrExplain<BullMQ>('bullmq'), importOrExplain<IORedisModule>('ioredis')]).then(([bullmq, ioredis]) => ({
+  modules ??= Promise.all([importOrExplain('bullmq', () => import('bullmq')), importOrExplain('ioredis', () => import('ioredis'))]).then(([bullmq, ioredis]) => ({
     bullmq,
     Redis: ioredis.Redis ?? (ioredis as unknown as { default: IORedisModule['Redis'] }).default,
   }));
@@ -19,9 +19,10 @@ export function loadQueueModules(): Promise<{ bullmq: BullMQ; Redis: IORedisModu
   return modules;
 }
 
-async function importOrExplain<T>(name: 'bullmq' | 'ioredis'): Promise<T> {
+/** Literal imports, so that a bundler sees them; the failure names the package to install. */
+async function importOrExplain<T>(name: 'bullmq' | 'ioredis', load: () => Promise<T>): Promise<T> {
   try {
-    return (await import(name)) as T;
+    return await load();
   } catch (error) {
     throw pixmuxError('provider_unavailable', `pixmux/queue needs the optional peer dependency "${name}": npm install bullmq ioredis`, { cause: error });
   }

@@ -1,5 +1,5 @@
 import { pixmuxError, type BatchRequests, type Operation } from 'pixmux';
-import { checkConnection, checkName, closeRedis, costKey, openRedis, type QueueConnection } from './connection.js';
+import { checkConnection, checkName, closeRedis, costKey, openRedis, redisFailure, type QueueConnection } from './connection.js';
 import { finishedJobs, type FinishedOptions } from './finished.js';
 import { checkJobId, DEFAULT_MAX_JOB_BYTES, toJobData, type JobData, type JobImage } from './job-data.js';
 import { loadQueueModules, type BullMQ, type RedisClient } from './modules.js';
@@ -89,12 +89,27 @@ export function createQueue(options: QueueOptions): PixmuxQueue {
   let opened: Promise<{ bullmq: BullMQ; redis: RedisClient; queue: import('bullmq').Queue<JobData, JobResult> }> | undefined;
   const open = () =>
     (opened ??= loadQueueModules().then(({ bullmq, Redis }) => {
-      const redis = openRedis(Redis, options.connection);
+      const redis = openRedis(Redis, options.connection, 'producer');
       redis.on('error', () => {});
       const queue = new bullmq.Queue<JobData, JobResult>(options.name, { connection: redis, prefix });
       queue.on('error', () => {});
       return { bullmq, redis, queue };
     }));
+  // A failed load (bullmq missing) is not kept: the next call tries again.
+  const openOrForget = () =>
+    open().catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    });
+  /** Every producer call: typed errors, with Redis failures as retryable `provider_unavailable`. */
+  const guarded = async <T>(work: (opened: Awaited<ReturnType<typeof open>>) => Promise<T>): Promise<T> => {
+    const handle = await openOrForget();
+    try {
+      return await work(handle);
+    } catch (error) {
+      throw redisFailure(error);
+    }
+  };
   const closers = new Set<() => Promise<void>>();
 
   const jobFor = <Op extends Operation>(operation: Op, request: QueuedRequest<Op>, jobOptions: EnqueueOptions = {}) => {
@@ -115,17 +130,14 @@ export function createQueue(options: QueueOptions): PixmuxQueue {
   return {
     async enqueue(operation, request, jobOptions) {
       const job = jobFor(operation, request, jobOptions);
-      const { queue } = await open();
-      const added = await queue.add(job.name, job.data, job.opts);
-      return { id: String(added.id) };
+      return guarded(async ({ queue }) => ({ id: String((await queue.add(job.name, job.data, job.opts)).id) }));
     },
     async enqueueMany(operation, jobs) {
-      const { queue } = await open();
       const ids: string[] = [];
       let chunk: Array<ReturnType<typeof jobFor>> = [];
       const flush = async () => {
         if (chunk.length === 0) return;
-        const added = await queue.addBulk(chunk);
+        const added = await guarded(({ queue }) => queue.addBulk(chunk));
         for (const job of added) ids.push(String(job.id));
         chunk = [];
       };
@@ -137,8 +149,7 @@ export function createQueue(options: QueueOptions): PixmuxQueue {
       return ids;
     },
     async progress() {
-      const { queue, redis } = await open();
-      const [counts, micros] = await Promise.all([queue.getJobCounts('wait', 'prioritized', 'waiting-children', 'delayed', 'active', 'completed', 'failed'), redis.get(costKey(prefix, options.name))]);
+      const [counts, micros] = await guarded(({ queue, redis }) => Promise.all([queue.getJobCounts('wait', 'prioritized', 'waiting-children', 'delayed', 'active', 'completed', 'failed'), redis.get(costKey(prefix, options.name))]));
       const count = (key: string) => counts[key] ?? 0;
       return {
         waiting: count('wait') + count('prioritized') + count('waiting-children'),
@@ -150,23 +161,24 @@ export function createQueue(options: QueueOptions): PixmuxQueue {
       };
     },
     finished(finishedOptions) {
-      return finishedJobs(open, { connection: options.connection, name: options.name, prefix }, finishedOptions, closers);
+      return finishedJobs(openOrForget, { connection: options.connection, name: options.name, prefix }, finishedOptions, closers);
     },
-    async outcome(id) {
-      const { queue } = await open();
-      const job = await queue.getJob(id);
-      if (!job) return undefined;
-      const state = await job.getState();
-      if (state === 'completed') return { id, ok: true, result: job.returnvalue };
-      if (state === 'failed') return outcomeOfFailed(job);
-      return undefined;
+    outcome(id) {
+      return guarded(async ({ queue }): Promise<FinishedJob | undefined> => {
+        const job = await queue.getJob(id);
+        if (!job) return undefined;
+        const state = await job.getState();
+        if (state === 'completed') return { id, ok: true, result: job.returnvalue };
+        if (state === 'failed') return outcomeOfFailed(job);
+        return undefined;
+      });
     },
     async close() {
-      if (!opened) return;
-      const { queue, redis } = await opened;
       await Promise.allSettled([...closers].map((stop) => stop()));
-      await queue.close();
-      await closeRedis(redis);
+      const handle = await opened?.catch(() => undefined);
+      if (!handle) return;
+      await handle.queue.close().catch(() => undefined);
+      await closeRedis(handle.redis);
     },
   };
 }

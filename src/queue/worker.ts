@@ -65,7 +65,7 @@ export async function createWorker(px: Pixmux, options: WorkerOptions): Promise<
   }
   const prefix = options.prefix ?? 'bull';
   const { bullmq, Redis } = await loadQueueModules();
-  const redis = openRedis(Redis, options.connection);
+  const redis = openRedis(Redis, options.connection, 'blocking');
   redis.on('error', () => {});
   const costs = costKey(prefix, options.name);
 

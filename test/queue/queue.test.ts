@@ -90,6 +90,16 @@ describe('pixmux/queue: checks before anything connects', () => {
   });
 });
 
+describe('pixmux/queue when Redis cannot be reached', () => {
+  it("a producer's calls fail typed and retryable (provider_unavailable), not with the driver's error or a hang", async () => {
+    const queue = createQueue({ connection: { host: '127.0.0.1', port: 1, retryStrategy: () => null }, name: 'unreachable' });
+    for (const call of [() => queue.progress(), () => queue.enqueue('generate', { prompt: 'x' }), () => queue.outcome('a')]) {
+      expect(await rejectionOf(call())).toMatchObject({ name: 'PixmuxError', code: 'provider_unavailable', retryable: true, message: expect.stringMatching(/^queue: Redis failed: /) });
+    }
+    await queue.close();
+  });
+});
+
 describe.skipIf(unavailable)('pixmux/queue with a real Redis', () => {
   it('images by URL/path, key and small inline bytes reach the worker; outputs are named by job id; progress counts and costs', async () => {
     const name = uniqueName();
