@@ -1,4 +1,4 @@
-import { ERROR_CODES, toPixmuxError, type PixmuxError, type PixmuxErrorCode, type PixmuxResult } from 'pixmux';
+import { ERROR_CODES, isRetryableCode, toPixmuxError, type PixmuxError, type PixmuxErrorCode, type PixmuxResult } from 'pixmux';
 
 /** What a worker records on a job that succeeded (BullMQ's `returnvalue`). */
 export interface JobResult {
@@ -18,9 +18,9 @@ export interface JobFailure {
   message: string;
   /** Whether BullMQ was asked to run the job again (with backoff) or it failed at once. */
   retryable: boolean;
-  /** Which run of the job failed. */
+  /** Which run of the job failed (0 when `finished()` saw the failure after `removeFinished` had forgotten the job). */
   attempt: number;
-  /** What the failed run still cost (providers that billed before failing). */
+  /** What the failed run still cost (providers that billed before failing; 0 when the job was already forgotten). */
   costUsd: number;
 }
 
@@ -43,6 +43,9 @@ export function failureRecord(error: unknown, attempt: number): JobFailure {
  */
 export function failureFromReason(reason: string | undefined, attempt: number, recorded: unknown): JobFailure {
   if (isFailure(recorded)) return recorded;
+  // A worker's reason reads `code: message` (the job itself may be gone already, with removeFinished).
+  const [, code, message] = /^([a-z_]+): ([\s\S]*)$/.exec(reason ?? '') ?? [];
+  if (code && (ERROR_CODES as readonly string[]).includes(code)) return { code: code as PixmuxErrorCode, message: message!, retryable: isRetryableCode(code as PixmuxErrorCode), attempt, costUsd: 0 };
   return { code: 'provider_error', message: `queue: ${reason || 'the job failed without a reason'}`, retryable: false, attempt, costUsd: 0 };
 }
 

@@ -23,6 +23,13 @@ export interface QueueOptions {
   backoffMs?: number;
   /** The most bytes one job may put in Redis (request plus any inline image); over it, `image_too_large`. @default 65_536 */
   maxJobBytes?: number;
+  /**
+   * Forget finished jobs (results and failures) once there are more than `count` of them or they are older than
+   * `ageSeconds`, so that Redis does not grow with a catalogue of millions. `finished()` still reports every job, and
+   * the outputs stay where the workers wrote them; but a `jobId` enqueued again after its job was forgotten runs again.
+   * @default undefined (keep every finished job: enqueueing is idempotent for good)
+   */
+  removeFinished?: { count?: number; ageSeconds?: number };
 }
 
 /** A request as a job carries it: like the operation's request, with the image as something the workers can read. */
@@ -85,6 +92,7 @@ export function createQueue(options: QueueOptions): PixmuxQueue {
   if (!Number.isInteger(attempts) || attempts < 1) throw pixmuxError('invalid_request', 'createQueue: attempts must be a whole number of at least 1');
   if (!(Number.isFinite(backoffMs) && backoffMs >= 0)) throw pixmuxError('invalid_request', 'createQueue: backoffMs must be 0 or more');
   if (!(Number.isInteger(maxJobBytes) && maxJobBytes > 0)) throw pixmuxError('invalid_request', 'createQueue: maxJobBytes must be a whole number above 0');
+  const removal = removalOptions(options.removeFinished);
 
   let opened: Promise<{ bullmq: BullMQ; redis: RedisClient; queue: import('bullmq').Queue<JobData, JobResult> }> | undefined;
   const open = () =>
@@ -121,6 +129,7 @@ export function createQueue(options: QueueOptions): PixmuxQueue {
       opts: {
         attempts,
         backoff: { type: 'exponential', delay: backoffMs },
+        ...(removal ? { removeOnComplete: removal, removeOnFail: removal } : {}),
         ...(jobOptions.jobId === undefined ? {} : { jobId: jobOptions.jobId }),
         ...(jobOptions.priority === undefined ? {} : { priority: jobOptions.priority }),
       },
@@ -185,4 +194,14 @@ export function createQueue(options: QueueOptions): PixmuxQueue {
 
 function outcomeOfFailed(job: import('bullmq').Job<JobData, JobResult>): FinishedJob {
   return { id: String(job.id), ok: false, failure: failureFromReason(job.failedReason, job.attemptsMade, job.data?.failure) };
+}
+
+function removalOptions(remove: QueueOptions['removeFinished']): import('bullmq').KeepJobs | undefined {
+  if (remove === undefined) return undefined;
+  const { count, ageSeconds } = remove ?? {};
+  const valid = (value: number | undefined) => value === undefined || (Number.isInteger(value) && value >= 0);
+  if (typeof remove !== 'object' || remove === null || (count === undefined && ageSeconds === undefined) || !valid(count) || !valid(ageSeconds)) {
+    throw pixmuxError('invalid_request', 'createQueue: removeFinished must be { count?, ageSeconds? } with at least one whole number ≥ 0');
+  }
+  return { ...(count === undefined ? {} : { count }), ...(ageSeconds === undefined ? {} : { age: ageSeconds }) } as import('bullmq').KeepJobs;
 }

@@ -209,6 +209,30 @@ describe.skipIf(unavailable)('pixmux/queue with a real Redis', () => {
     expect(stored).toEqual([{ id: 'to-s3', attempt: 2, provider: 'api' }]);
   });
 
+  it('removeFinished forgets finished jobs past the count; finished() still reports each one', async () => {
+    expect(() => createQueue({ connection: redis!.url, name: 'x', removeFinished: {} })).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+    expect(() => createQueue({ connection: redis!.url, name: 'x', removeFinished: { count: -1 } })).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+    const name = uniqueName();
+    const queue = queueFor(name, { removeFinished: { count: 2 } });
+    const forgetful = queueFor(`${name}-none`, { removeFinished: { count: 0 } });
+    const px = createPixmux({ providers: [stub('api').provider, stub('no', { answer: fail('content_policy') }).provider], retry: { retries: 0 } });
+    const finished = queue.finished();
+    await queue.enqueueMany('generate', ['a', 'b', 'c', 'd', 'e'].map((id) => ({ request: { prompt: id, providers: [id === 'e' ? 'no' : 'api'] }, jobId: id })));
+    await workerFor(px, name);
+    const jobs = await take(finished, 5);
+    expect(jobs.map((job) => job.id).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(jobs.find((job) => job.id === 'e')).toMatchObject({ ok: false, failure: { code: 'content_policy' } });
+    const progress = await queue.progress();
+    expect(progress.done).toBe(2);
+    expect(progress.failed).toBe(1);
+    // Kept nowhere: the failure still comes typed, read from BullMQ's reason.
+    const gone = forgetful.finished();
+    await forgetful.enqueue('generate', { prompt: 'x', providers: ['no'] }, { jobId: 'gone' });
+    await workerFor(px, `${name}-none`);
+    expect((await take(gone, 1))[0]).toEqual({ id: 'gone', ok: false, failure: { code: 'content_policy', message: 'stub failure: content_policy', retryable: false, attempt: 0, costUsd: 0 } });
+    expect(await forgetful.outcome('gone')).toBeUndefined();
+  });
+
   it('finished() ends when its signal aborts, and close() stops a subscription nobody reads', async () => {
     const queue = queueFor(uniqueName());
     const controller = new AbortController();
