@@ -12,10 +12,14 @@ export interface OutputJob {
 
 /**
  * Where results go: a folder (each image is written as `<jobId>.<ext>`, or `<jobId>-<n>.<ext>` for the n-th of
- * several, so a job that runs twice overwrites its own files), or a function that stores the result (in object
+ * several, so a job that runs twice overwrites its own files; a worker killed mid-write leaves its partial file in
+ * `<folder>/.partial/`, which is safe to empty when no worker is writing), or a function that stores the result (in object
  * storage, say) and returns where it put each image.
  */
 export type WorkerOutput = string | ((result: PixmuxResult, job: OutputJob) => Promise<string | string[]>);
+
+/** Where a folder output writes files before renaming them into place (the same file system, so the rename is atomic). */
+export const PARTIAL_DIR = '.partial';
 
 const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 
@@ -35,8 +39,10 @@ export async function storeOutput(output: WorkerOutput, result: PixmuxResult, jo
     // Job ids are checked at enqueue; this keeps a hand-made job from writing outside the folder all the same.
     if (!path.startsWith(folder + sep)) throw pixmuxError('invalid_request', `queue: job id ${JSON.stringify(job.id)} would write outside the output folder`);
     await mkdir(dirname(path), { recursive: true });
-    // Written beside, then renamed: a reader never sees half a file, and a second run replaces the first whole.
-    const partial = `${path}.${process.pid}.partial`;
+    // Written aside, then renamed into place: a reader never sees half a file, and a second run replaces the first
+    // whole. A worker killed mid-write leaves its partial file in `<folder>/.partial/`, never among the results.
+    const partial = join(folder, PARTIAL_DIR, `${encodeURIComponent(name)}.${process.pid}.${Date.now()}.partial`);
+    await mkdir(join(folder, PARTIAL_DIR), { recursive: true });
     await writeFile(partial, image.bytes);
     await rename(partial, path);
     paths.push(path);

@@ -75,6 +75,9 @@ describe.skipIf(unavailable)('a fleet of worker processes on one Redis', () => {
 
     expect(workers[0]!.child.signalCode).toBe('SIGKILL');
     expect(victimInFlight.length).toBeGreaterThan(0);
+    // Everything the victim wrote before it died has been read by now: what it started and never ended was cut short.
+    victimInFlight = workers[0]!.inFlight();
+    expect(victimInFlight.length).toBeGreaterThan(0);
     // Exactly once: every id, no id twice, nothing left waiting or running.
     const seenIds = finished.map((job) => job.id);
     expect(new Set(seenIds).size).toBe(seenIds.length);
@@ -100,9 +103,13 @@ describe.skipIf(unavailable)('a fleet of worker processes on one Redis', () => {
         if (id.startsWith('flaky-') && !victimInFlight.includes(id)) expect(job.ok && job.result.attempt).toBe(2);
       }
     }
-    // One file per successful job, named by its id: runs that happened twice overwrote their own file.
-    const files = readdirSync(output).sort();
+    // One file per successful job, named by its id: runs that happened twice overwrote their own file. A write the
+    // kill cut short stays in .partial/, never among the results.
+    const files = readdirSync(output).filter((name) => name !== '.partial').sort();
     expect(files).toEqual(ids.filter((id) => !id.startsWith('deny-')).map((id) => `${id}.png`).sort());
+    const partials = readdirSync(join(output, '.partial'));
+    expect(partials.every((name) => name.endsWith('.partial'))).toBe(true);
+    expect(partials.length).toBeLessThanOrEqual(config.concurrency);
   });
 
   it('a shared $-limit across three workers holds to the cent', { timeout: 600_000 }, async () => {
