@@ -23,6 +23,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   queue: { type: 'string' },
   'queue-name': { type: 'string' },
+  'input-root': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -47,6 +48,8 @@ export interface CliArgs {
   /** A Redis URL: remove-bg / restore-face enqueue there instead of running; `worker` works jobs from there. */
   queue: string | undefined;
   queueName: string;
+  /** worker: the folder job paths must lie in (symlinks resolved); unset, any file the worker can read. */
+  inputRoot: string | undefined;
   help: boolean;
 }
 
@@ -91,6 +94,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     seed: number(values.seed, 'seed', wholeAtLeast(0), 'a whole number ≥ 0'),
     queue: values.queue,
     queueName: values['queue-name'] ?? 'pixmux',
+    inputRoot: values['input-root'],
     help: values.help ?? false,
   };
 }

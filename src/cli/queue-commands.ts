@@ -71,8 +71,9 @@ export async function runWorkerCommand(args: CliArgs): Promise<number> {
   const shared = await sharedBudget(config, args);
   const px = createPixmux({
     providers,
-    // Jobs from the CLI carry the paths of the inputs: a worker reads files, as the batch command does.
-    input: { files: true },
+    // Jobs from the CLI carry the paths of the inputs: a worker reads files, as the batch command does; with
+    // --input-root only those inside that folder (the core resolves links and refuses paths that leave it).
+    input: { files: args.inputRoot ? { root: resolve(args.inputRoot) } : true },
     ...(config.policy ? { policy: config.policy } : {}),
     ...(shared ? { budget: shared.budget } : {}),
     ...(config.cache !== undefined ? { cache: config.cache } : {}),

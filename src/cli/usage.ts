@@ -14,7 +14,7 @@ Usage:
   pixmux models list | pull <id> | verify [<id>]
   pixmux providers
   pixmux remove-bg|restore-face <files|dirs|globs…> --queue redis://… [--queue-name pixmux]   (enqueue only)
-  pixmux worker --queue redis://… -o <dir> [--concurrency n] [--budget <usd a day, fleet-wide>]
+  pixmux worker --queue redis://… -o <dir> [--concurrency n] [--budget <usd a day, fleet-wide>] [--input-root <dir>]
 
 Options:
   -o, --out <path>        where outputs go (a directory; for generate, a file or a directory)
@@ -31,6 +31,8 @@ Options:
   --json                  machine-readable output: one JSON summary on stdout
   --queue <redis://…>     enqueue the inputs there (workers read them by path), or, for worker, work jobs from there
   --queue-name <name>     the queue's name (default pixmux)
+  --input-root <dir>      worker: read job images only from inside this folder (anyone who can write to the
+                          Redis can name a path; without it the worker reads any file it can)
   -h, --help              this text
 
 Exit codes: 0 every item succeeded, 1 any item failed, 2 usage error.

@@ -76,4 +76,30 @@ describe.skipIf(unavailable)('pixmux remove-bg --queue and pixmux worker', () =>
     const after = await runCli(['remove-bg', 'in', ...queueArgs, '--json'], { cwd: dir });
     expect(JSON.parse(after.stdout)).toMatchObject({ enqueued: 2, progress: { waiting: 0, done: 2, costUsd: 0.003 } });
   }, 180_000);
+
+  it('worker --input-root: a job naming a file outside that folder fails typed and is not retried; one inside is worked', async () => {
+    const dir = tempDir();
+    writeStubConfig(dir);
+    mkdirSync(join(dir, 'in'), { recursive: true });
+    mkdirSync(join(dir, 'private'), { recursive: true });
+    cpSync(join(FIXTURES, 'skimage_camera.png'), join(dir, 'in/camera.png'));
+    cpSync(join(FIXTURES, 'skimage_rocket.jpg'), join(dir, 'private/secret.jpg'));
+    const queueArgs = ['--queue', redis!.url, '--queue-name', `cli-root-${process.pid}`];
+    expect((await runCli(['remove-bg', 'in', 'private', ...queueArgs], { cwd: dir })).stdout).toMatch(/enqueued 2 job/);
+
+    const worker = spawn(process.execPath, [CLI, 'worker', ...queueArgs, '-o', 'out', '--input-root', 'in'], { cwd: dir, env: { ...process.env, PIXMUX_OFFLINE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    await new Promise<void>((resolve) => {
+      createInterface({ input: worker.stdout }).on('line', (line) => {
+        lines.push(line);
+        if (lines.filter((text) => /^(ok|FAIL) /.test(text)).length === 2) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ok {3}camera → /), expect.stringMatching(/^FAIL secret: invalid_request: The image path is outside the folder/)]));
+    expect(lines.some((line) => line.startsWith('RETRY'))).toBe(false);
+    expect(existsSync(join(dir, 'out/secret.png'))).toBe(false);
+  }, 180_000);
 });
