@@ -54,7 +54,8 @@ export interface LocalOptions {
    * The model per operation: a manifest id (downloaded and verified on first use) or your own file,
    * `{ path: '/models/x.onnx', preset: 'u2net' }` (restoreFace: `{ path, preset: 'gfpgan' | 'codeformer' | { size, template, weightInput } }`).
    * `faceDetector` is the face detector restoreFace uses: a manifest id or a YuNet-compatible file `{ path }`.
-   * `generate` is a text-to-image model folder in the Hugging Face ONNX layout, `{ path: '/models/sd-turbo', pipeline: 'sd-turbo' | 'lcm' }`;
+   * `generate` is a manifest id (`'lcm-dreamshaper-v7'`; `'sd-turbo'` is non-commercial: naming it opts in, each call warns),
+   * downloaded into the cache on first use, or a model folder in the Hugging Face ONNX layout, `{ path: '/models/sd-turbo', pipeline: 'sd-turbo' | 'lcm' }`;
    * without it the provider does not offer generate (no model is a default: each is gigabytes, see the README for licences).
    * A call's `model` can name another manifest model.
    * @default { removeBackground: 'birefnet-general-lite', restoreFace: 'gfpgan-1.4', faceDetector: 'yunet-2023mar' } (the manifest's defaults; no generate model)
@@ -322,7 +323,7 @@ export function local(options: LocalOptions = {}): Provider {
     const configured = options.models?.generate;
     // supports() keeps generate calls away unless a folder is configured.
     if (!configured) throw pixmuxError('unsupported', `${id}: no generate model is configured`, { provider: id });
-    const model = chooseGenerateModel({ provider: id, requested: request.model, configured });
+    const model = await chooseGenerateModel({ provider: id, requested: request.model, configured, ensure: ensureOptions(context), warn: context.warn });
     const limits = GENERATE_STEPS[model.pipeline];
     const steps = callOptions.steps ?? limits.default;
     if (steps > limits.max) throw pixmuxError('invalid_request', `${id}: ${limits.label} runs 1 to ${limits.max} steps; providerOptions.${id}.steps is ${steps}`, { provider: id });
@@ -385,7 +386,7 @@ export function local(options: LocalOptions = {}): Provider {
     supports: (operation: Operation) =>
       operation !== 'generate' || options.models?.generate !== undefined
         ? true
-        : `${id}: generate needs a model folder: local({ models: { generate: { path, pipeline: 'sd-turbo' | 'lcm' } } })`,
+        : `${id}: generate needs a model: local({ models: { generate: 'lcm-dreamshaper-v7' } }) or a folder, { path, pipeline: 'sd-turbo' | 'lcm' }`,
     price: () => 0,
     capacity,
     dispose: async () => {

@@ -268,11 +268,14 @@ describe('local().generate errors name what is wrong', () => {
     expect(steps.code).toBe('invalid_request');
     expect(steps.message).toMatch(/SD-Turbo runs 1 to 4 steps/);
     expect(() => local({ models: { generate: { path: '/x', pipeline: 'sdxl' as never } } })).toThrow(/models\.generate\.pipeline "sdxl" is unknown; pipelines: sd-turbo, lcm/);
-    expect(local().supports!('generate', {} as never)).toMatch(/generate needs a model folder/);
-    expect(() => local({ models: { generate: 'sd-turbo' as never } })).toThrow(/no text-to-image model is in the manifest yet, so "sd-turbo" cannot be fetched/);
+    expect(local().supports!('generate', {} as never)).toMatch(/generate needs a model: local\(\{ models: \{ generate: 'lcm-dreamshaper-v7' \} \}\) or a folder/);
+    expect(() => local({ models: { generate: 'sdxl-turbo' } })).toThrow(/unknown model "sdxl-turbo" for generate; known: lcm-dreamshaper-v7, sd-turbo/);
+    expect(() => local({ models: { generate: 'u2net' } })).toThrow(/model "u2net" is for removeBackground, not generate/);
     const other = await failure({ path: folder(), pipeline: 'sd-turbo', id: 'mine' }, { model: 'lcm-dreamshaper-v7' });
     expect(other.code).toBe('invalid_request');
-    expect(other.message).toMatch(/unknown model "lcm-dreamshaper-v7" for generate/);
+    expect(other.message).toMatch(/model "lcm-dreamshaper-v7" is not the configured generate model "mine"/);
+    const unknown = await failure({ path: folder(), pipeline: 'sd-turbo', id: 'mine' }, { model: 'sdxl-turbo' });
+    expect(unknown.message).toMatch(/unknown model "sdxl-turbo" for generate/);
     expect(local({ models: { generate: { path: '/x', pipeline: 'lcm' } } }).supports!('generate', {} as never)).toBe(true);
   });
 });

@@ -216,7 +216,7 @@ describe('local().removeBackground', () => {
   it('says what it cannot do, costs nothing, and reports capacity before and after use', async () => {
     const provider = local({ workerUrl, workers: 2, maxQueue: 5, models: { removeBackground: { path: identityPath, preset: 'u2net' } } });
     expect(provider.tier).toBe('local');
-    expect(provider.supports?.('generate', {} as never)).toMatch(/generate needs a model folder: local\(\{ models: \{ generate: \{ path, pipeline: 'sd-turbo' \| 'lcm' \} \} \}\)/);
+    expect(provider.supports?.('generate', {} as never)).toMatch(/generate needs a model: local\(\{ models: \{ generate: 'lcm-dreamshaper-v7' \} \}\) or a folder, \{ path, pipeline: 'sd-turbo' \| 'lcm' \}/);
     expect(provider.supports?.('restoreFace', {} as never)).toBe(true);
     expect(provider.supports?.('removeBackground', {} as never)).toBe(true);
     expect(provider.price?.('removeBackground', {} as never)).toBe(0);

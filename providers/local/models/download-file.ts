@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describeUrl, linkSignals, pixmuxError, sleep, type PixmuxError } from 'pixmux';
 import { abortError, errnoCode, fileSystemError, throwIfAborted } from './abort.js';
 import { createProgressReporter, type ProgressReporter } from './progress.js';
-import { FileDigests, hashFileInto, recordVerified } from './verify.js';
+import { FileDigests, hashFileInto, recordVerified, verifyDigests, type DeclaredHash } from './verify.js';
 import type { DownloadProgress, ModelFile } from './types.js';
 
 export interface DownloadFileOptions {
@@ -19,7 +19,7 @@ export interface DownloadFileOptions {
 
 /** How one attempt at one URL ended. */
 type Outcome =
-  | { kind: 'done' }
+  | { kind: 'done'; sha256: string }
   /** Network failure, cut or stalled body: try the same URL again, resuming. */
   | { kind: 'retry'; reason: string }
   /** The URL answered with an error status: go to the next mirror. */
@@ -50,9 +50,17 @@ export async function downloadFile(file: ModelFile, dest: string, options: Downl
   for (const url of file.urls) {
     for (let attempt = 1; attempt <= options.attemptsPerUrl; attempt++) {
       throwIfAborted(options.signal, `downloading ${file.name}`);
-      const outcome = await attemptDownload(url, file, partPath, part, progress, options);
+      const declaration = file.hashFrom === 'huggingface' ? await askDeclaredHash(url, file, options) : undefined;
+      if (declaration && 'kind' in declaration) {
+        failures.push({ url, outcome: declaration });
+        if (declaration.kind !== 'retry' || attempt === options.attemptsPerUrl) break;
+        continue;
+      }
+      // A size the server declares counts like a pinned one (the manifest's wins if both exist and differ: then the bytes fail).
+      const expected = declaration?.size !== undefined && file.size === undefined ? { ...file, size: declaration.size } : file;
+      const outcome = await attemptDownload(url, expected, partPath, part, progress, options, declaration?.hash);
       if (outcome.kind === 'done') {
-        await finalize(partPath, dest, file);
+        await finalize(partPath, dest, outcome.sha256);
         progress.complete((await stat(dest)).size);
         return;
       }
@@ -73,8 +81,9 @@ async function attemptDownload(
   part: { state: PartState | undefined },
   progress: ProgressReporter,
   options: DownloadFileOptions,
+  declared: DeclaredHash | undefined,
 ): Promise<Outcome> {
-  const have = await preparePart(file, partPath, part, options.signal);
+  const have = await preparePart(file, partPath, part, options.signal, declared);
   progress.report(have, file.size ?? 0);
   if (file.size !== undefined && have === file.size) {
     const outcome = await verifyPart(partPath, part);
@@ -116,7 +125,7 @@ async function attemptDownload(
     if (start === 0 && have > 0) {
       // The server ignored Range (HTTP 200): start over from zero with this response.
       await resetPart(partPath, part);
-      part.state = { digests: new FileDigests(file) };
+      part.state = { digests: new FileDigests(file, declared) };
     }
     const total = file.size ?? totalFromHeaders(response, start) ?? 0;
     const state = part.state!;
@@ -165,7 +174,7 @@ async function attemptDownload(
 }
 
 /** Makes `part.state` describe the `.part` file on disk: reuses the running hash when it matches, else hashes the file. */
-async function preparePart(file: ModelFile, partPath: string, part: { state: PartState | undefined }, signal: AbortSignal | undefined): Promise<number> {
+async function preparePart(file: ModelFile, partPath: string, part: { state: PartState | undefined }, signal: AbortSignal | undefined, declared: DeclaredHash | undefined): Promise<number> {
   let have = 0;
   try {
     have = (await stat(partPath)).size;
@@ -176,8 +185,8 @@ async function preparePart(file: ModelFile, partPath: string, part: { state: Par
     await rm(partPath, { force: true });
     have = 0;
   }
-  if (part.state && part.state.digests.bytes === have) return have;
-  part.state = { digests: new FileDigests(file) };
+  if (part.state && part.state.digests.bytes === have && sameDeclared(part.state.digests.declared, declared)) return have;
+  part.state = { digests: new FileDigests(file, declared) };
   if (have > 0) {
     try {
       await hashFileInto(partPath, part.state.digests, signal);
@@ -196,9 +205,12 @@ async function resetPart(partPath: string, part: { state: PartState | undefined 
 
 /** Finishes the hashes of a complete `.part`: a match is done, a mismatch deletes the file. */
 async function verifyPart(partPath: string, part: { state: PartState | undefined }): Promise<Outcome> {
-  const mismatch = part.state!.digests.mismatch();
+  const digests = part.state!.digests;
   part.state = undefined; // the digests are finished; any later attempt starts from the file on disk
-  if (!mismatch) return { kind: 'done' };
+  const mismatch = await verifyDigests(digests, partPath).catch((error: unknown) => {
+    throw fileSystemError(error, 'read', partPath);
+  });
+  if (!mismatch) return { kind: 'done', sha256: digests.sha256Hex! };
   await rm(partPath, { force: true });
   return { kind: 'corrupt', reason: `wrong bytes (${mismatch}); the file was removed` };
 }
@@ -212,6 +224,53 @@ function startOffset(response: Response, have: number): number | 'error' | 'mism
   }
   if (response.status === 200) return 0;
   return 'error';
+}
+
+/** What the server declares about a file before it is fetched. */
+interface Declaration {
+  hash: DeclaredHash;
+  /** `X-Linked-Size`: the size of a Git LFS file. */
+  size?: number;
+}
+
+const MAX_RELATIVE_REDIRECTS = 5;
+
+/**
+ * Asks Hugging Face what it declares for a `resolve` URL, the way `huggingface_hub` does: a HEAD request that does
+ * not follow the redirect to the storage CDN (whose headers say nothing useful), only same-host relative redirects
+ * (a renamed repository). `X-Linked-Etag` is the SHA-256 of a Git LFS file, `X-Linked-Size` its size; a file kept in
+ * Git itself has only an `ETag`, its Git blob SHA-1. A response that declares no hash is refused (`corrupt`).
+ */
+async function askDeclaredHash(url: string, file: ModelFile, options: DownloadFileOptions): Promise<Declaration | Exclude<Outcome, { kind: 'done' }>> {
+  let target = url;
+  for (let hop = 0; ; hop++) {
+    let response: Response;
+    try {
+      response = await options.fetch(target, { method: 'HEAD', redirect: 'manual', ...(options.signal ? { signal: options.signal } : {}) });
+    } catch (error) {
+      if (options.signal?.aborted) throw abortError(options.signal, `downloading ${file.name}`);
+      return { kind: 'retry', reason: `network error asking for the declared hash: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    await cancelBody(response);
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location?.startsWith('/') && hop < MAX_RELATIVE_REDIRECTS) {
+      target = new URL(location, target).href;
+      continue;
+    }
+    if (response.status >= 400) return { kind: 'next', reason: `HTTP ${response.status} asking for the declared hash`, status: response.status };
+    const clean = (value: string | null) => value?.trim().replace(/^W\//, '').replace(/^"|"$/g, '').toLowerCase();
+    const linked = clean(response.headers.get('x-linked-etag'));
+    const etag = clean(response.headers.get('etag'));
+    const size = Number(response.headers.get('x-linked-size') ?? NaN);
+    const sized = Number.isSafeInteger(size) && size >= 0 ? { size } : {};
+    if (linked && /^[0-9a-f]{64}$/.test(linked)) return { hash: { algorithm: 'sha256', value: linked }, ...sized };
+    if (!linked && etag && /^[0-9a-f]{40}$/.test(etag)) return { hash: { algorithm: 'git-sha1', value: etag } };
+    return { kind: 'corrupt', reason: 'the server declared no sha256 (X-Linked-Etag) or Git blob hash (ETag) for it, so its bytes cannot be checked' };
+  }
+}
+
+function sameDeclared(a: DeclaredHash | undefined, b: DeclaredHash | undefined): boolean {
+  return a?.algorithm === b?.algorithm && a?.value === b?.value;
 }
 
 function totalFromHeaders(response: Response, start: number): number | undefined {
@@ -243,14 +302,14 @@ async function cancelBody(response: Response): Promise<void> {
 }
 
 /** Renames the verified `.part` into place (atomic within one folder), syncs the folder, and records the verification. */
-async function finalize(partPath: string, dest: string, file: ModelFile): Promise<void> {
+async function finalize(partPath: string, dest: string, sha256: string): Promise<void> {
   try {
     await rename(partPath, dest);
   } catch (error) {
     throw fileSystemError(error, 'move the download into place at', dest);
   }
   await syncFolder(path.dirname(dest));
-  await recordVerified(dest, file).catch(() => {});
+  await recordVerified(dest, sha256).catch(() => {});
 }
 
 async function syncFolder(folder: string): Promise<void> {

@@ -1,13 +1,15 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { PixmuxError, pixmuxError, toPixmuxError } from 'pixmux';
 import { abortError, fileSystemError } from './abort.js';
 import { isOfflineByEnv, modelDir, modelFilePath, resolveCacheDir } from './cache-dir.js';
 import { downloadFile } from './download-file.js';
+import { removeCompletion, writeCompletion } from './completion.js';
 import { acquireFileLock, DEFAULT_STALE_LOCK_MS } from './lock.js';
 import { missingModelMessage } from './offline-message.js';
 import { validateModelSpec } from './validate-spec.js';
 import { checkCachedFile, removeCachedFile } from './verify.js';
-import type { EnsuredModel, EnsureOptions, ModelFile, ModelSpec } from './types.js';
+import type { DownloadProgress, EnsuredModel, EnsureOptions, ModelFile, ModelSpec } from './types.js';
 
 const DEFAULT_ATTEMPTS_PER_URL = 3;
 const DEFAULT_RETRY_DELAY_MS = 500;
@@ -15,7 +17,8 @@ const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 
 /**
  * Makes sure every file of a model is in the cache and verified, downloading what is missing (unless offline),
- * and returns their paths in the order of `spec.files`.
+ * and returns their paths in the order of `spec.files`. A `layout: 'folder'` model keeps the publisher's sub-folders
+ * and gets a completion marker once every file is verified: a folder without it is never handed out as complete.
  *
  * Errors (all PixmuxError): `provider_unavailable` when offline and a file is missing (the message says what to
  * download and where to put it) or when no URL serves a file; `provider_error` (retryable) after network failures,
@@ -37,6 +40,8 @@ async function ensure(spec: ModelSpec, options: EnsureOptions): Promise<EnsuredM
   const cacheDir = options.cacheDir ?? resolveCacheDir();
   const offline = options.offline ?? isOfflineByEnv();
   const files = spec.files.map((file) => ({ file, path: modelFilePath(cacheDir, spec, file) }));
+  const folder = modelDir(cacheDir, spec);
+  const result = (downloaded: boolean): EnsuredModel => ({ paths: files.map((entry) => entry.path), ...(spec.layout === 'folder' ? { folder } : {}), downloaded });
 
   const missing: Array<{ file: ModelFile; path: string }> = [];
   for (const entry of files) {
@@ -50,15 +55,21 @@ async function ensure(spec: ModelSpec, options: EnsureOptions): Promise<EnsuredM
     }
     missing.push(entry);
   }
-  if (missing.length === 0) return { paths: files.map((entry) => entry.path), downloaded: false };
+  if (missing.length === 0) {
+    if (spec.layout === 'folder') await writeCompletion(folder, spec, files.map((entry) => entry.path));
+    return result(false);
+  }
   if (offline) {
     throw pixmuxError('provider_unavailable', missingModelMessage(spec, missing, `${offlineReason(options)} downloading it`), { provider: 'local', retryable: false });
   }
 
-  const folder = modelDir(cacheDir, spec);
-  await mkdir(folder, { recursive: true }).catch((error: unknown) => {
-    throw fileSystemError(error, 'create the model folder', folder);
-  });
+  if (spec.layout === 'folder') await removeCompletion(folder);
+  for (const sub of new Set(missing.map((entry) => path.dirname(entry.path)))) {
+    await mkdir(sub, { recursive: true }).catch((error: unknown) => {
+      throw fileSystemError(error, 'create the model folder', sub);
+    });
+  }
+  const totals = modelTotals(missing.map((entry) => entry.file));
   let downloaded = false;
   for (const [index, entry] of missing.entries()) {
     const lock = await acquireFileLock(`${entry.path}.lock`, { signal: options.signal, staleMs: options.staleLockMs ?? DEFAULT_STALE_LOCK_MS });
@@ -71,7 +82,7 @@ async function ensure(spec: ModelSpec, options: EnsureOptions): Promise<EnsuredM
         model: spec.id,
         fetch: options.fetch ?? globalThis.fetch,
         signal: options.signal,
-        onProgress: options.onProgress,
+        onProgress: options.onProgress && spec.layout === 'folder' ? withModelTotals(options.onProgress, index, missing.length, totals) : options.onProgress,
         attemptsPerUrl: Math.max(1, options.attemptsPerUrl ?? DEFAULT_ATTEMPTS_PER_URL),
         retryDelayMs: Math.max(0, options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS),
         stallTimeoutMs: Math.max(1, options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS),
@@ -81,9 +92,36 @@ async function ensure(spec: ModelSpec, options: EnsureOptions): Promise<EnsuredM
       downloaded = true;
     } finally {
       await lock.release();
+      totals.done += await sizeOnDisk(entry.path);
     }
   }
-  return { paths: files.map((entry) => entry.path), downloaded };
+  if (spec.layout === 'folder') await writeCompletion(folder, spec, files.map((entry) => entry.path));
+  return result(downloaded);
+}
+
+interface ModelTotals {
+  /** The pinned sizes' sum when every file has one, else 0. */
+  total: number;
+  /** Bytes of the files already complete in this call. */
+  done: number;
+}
+
+function modelTotals(files: ModelFile[]): ModelTotals {
+  return { total: files.every((file) => file.size !== undefined) ? files.reduce((sum, file) => sum + file.size!, 0) : 0, done: 0 };
+}
+
+/** Adds the file's position and the whole model's bytes to each progress event of one file. */
+function withModelTotals(onProgress: (progress: DownloadProgress) => void, index: number, count: number, totals: ModelTotals) {
+  return (progress: DownloadProgress) =>
+    onProgress({ ...progress, fileIndex: index + 1, fileCount: count, modelReceivedBytes: totals.done + progress.receivedBytes, modelTotalBytes: totals.total });
+}
+
+async function sizeOnDisk(filePath: string): Promise<number> {
+  try {
+    return (await stat(filePath)).size;
+  } catch {
+    return 0;
+  }
 }
 
 /**

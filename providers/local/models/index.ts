@@ -5,4 +5,5 @@ export { MODELS, DEFAULT_MODELS, type ModelId } from './manifest.js';
 export { resolveModel, licenseWarning, type ResolvedModel } from './resolve-model.js';
 export { resolveCacheDir, modelDir, modelFilePath, isOfflineByEnv } from './cache-dir.js';
 export { ensureModel } from './ensure-model.js';
+export { COMPLETION_MARKER, readCompletion } from './completion.js';
 export { acquireFileLock, DEFAULT_STALE_LOCK_MS, type FileLock, type FileLockOptions } from './lock.js';

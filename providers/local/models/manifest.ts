@@ -1,4 +1,4 @@
-import type { ModelSpec } from './types.js';
+import type { ModelFile, ModelSpec } from './types.js';
 
 /** Every model id in the manifest. */
 export type ModelId =
@@ -16,7 +16,9 @@ export type ModelId =
   | 'gfpgan-1.4'
   | 'restoreformer-plus-plus'
   | 'codeformer'
-  | 'yunet-2023mar';
+  | 'yunet-2023mar'
+  | 'lcm-dreamshaper-v7'
+  | 'sd-turbo';
 
 // Facts below come from the research report (shared/reference/local-models.md, cited as §n) and the
 // fixture notes (shared/fixtures/models/SOURCES.md). "[3rd-party]" marks a hash or size published by
@@ -30,6 +32,22 @@ const LIBFACEDETECTION_COMMIT = '0047ac24afb1a50a0c6105001c89d1b5b805dbf1';
 
 const REMBG_SOURCE = 'URL and md5: rembg sessions (danielgatis/rembg, its own pins); sha256 and size [3rd-party]; local-models.md §0, §1.2';
 const FACEFUSION_SOURCE = 'URLs: facefusion choices.py download sets (GitHub + Hugging Face mirror); sha256 [3rd-party, facefusion only]; local-models.md §0, §2.4, §2.6';
+
+// Hugging Face repositories in the ONNX folder layout, fetched at one revision. No hash or exact size of these files
+// could be read offline, so each file takes its expected hash from the server (ModelFile.hashFrom): see the README.
+/** SimianLuo/LCM_Dreamshaper_v7 at a commit named by one third-party source (a diffusers script pinning `revision=`). */
+const LCM_DREAMSHAPER_REVISION = 'a85df6a8bd976cdd08b4fd8f3b73f229c9e54df5';
+/** schmuell/sd-turbo-ort-web: no commit id was found offline, so the branch is named; pin one when it is looked up. */
+const SD_TURBO_ORT_WEB_REVISION = 'main';
+
+/** The text-to-image files of a Hugging Face ONNX export (local-models.md §3.5), each verified by the server's declared hash. */
+function huggingFaceFolder(repo: string, revision: string, paths: string[]): ModelFile[] {
+  return paths.map((name) => ({ name, urls: [`https://huggingface.co/${repo}/resolve/${revision}/${name}`], hashFrom: 'huggingface' }));
+}
+
+const GENERATE_FILES = ['text_encoder/model.onnx', 'unet/model.onnx', 'vae_decoder/model.onnx'];
+const TOKENIZER_FILES = ['tokenizer/vocab.json', 'tokenizer/merges.txt', 'tokenizer/special_tokens_map.json', 'tokenizer/tokenizer_config.json'];
+const SCHEDULER_FILE = 'scheduler/scheduler_config.json';
 
 const ALL_MODELS: Array<ModelSpec & { id: ModelId }> = [
   {
@@ -306,6 +324,30 @@ const ALL_MODELS: Array<ModelSpec & { id: ModelId }> = [
     source: 'OpenCV Zoo Git LFS pointer (publisher\'s sha256 and size) at a pinned commit; the libfacedetection.train file is byte-identical; verified on the bytes (shared/fixtures/models/SOURCES.md §1; local-models.md §0, §2.2)',
     notes: 'OpenCV Zoo says MIT; libfacedetection.train\'s LICENSE is Apache-2.0. Both permissive. facefusion\'s yunet_2023_mar.onnx was not confirmed byte-identical, so it is not listed as a mirror.',
   },
+  {
+    id: 'lcm-dreamshaper-v7',
+    operation: 'generate',
+    layout: 'folder',
+    files: huggingFaceFolder('SimianLuo/LCM_Dreamshaper_v7', LCM_DREAMSHAPER_REVISION, [...GENERATE_FILES, 'unet/model.onnx_data', ...TOKENIZER_FILES, SCHEDULER_FILE]),
+    license: 'MIT',
+    commercial: true,
+    preset: 'lcm',
+    description: 'LCM Dreamshaper v7 (SD 1.5 distilled by latent consistency, fp32, 512×512, 2–8 steps), about 4.1 GB on disk; runs on the CPU (slowly) and CUDA.',
+    source: 'SimianLuo/LCM_Dreamshaper_v7 on Hugging Face (ONNX export folders), revision from one third-party script [3rd-party, unverified]; hashes and sizes declared by Hugging Face at download; licence: the repository\'s MIT tag; local-models.md §3.1, §3.3, §3.5',
+    notes: 'The repository is tagged MIT, but Dreamshaper is a fine-tune of Stable Diffusion 1.5 (CreativeML OpenRAIL-M lineage, with use restrictions): review before commercial use.',
+  },
+  {
+    id: 'sd-turbo',
+    operation: 'generate',
+    layout: 'folder',
+    files: huggingFaceFolder('schmuell/sd-turbo-ort-web', SD_TURBO_ORT_WEB_REVISION, [...GENERATE_FILES, ...TOKENIZER_FILES, SCHEDULER_FILE]),
+    license: 'Stability-AI-Non-Commercial (uncertain)',
+    commercial: false,
+    preset: 'sd-turbo',
+    description: 'SD-Turbo (SD 2.1 distilled, fp16 weights, 512×512, 1–4 steps), the onnxruntime-web export, about 2.5 GB on disk; fastest on a GPU.',
+    source: 'schmuell/sd-turbo-ort-web on Hugging Face, branch main (not pinned to a commit: none was found offline); hashes and sizes declared by Hugging Face at download; licence: the repository\'s stabilityai-non-comercial tag; local-models.md §3.1, §3.5',
+    notes: 'Released under the Stability AI Non-Commercial Research Community License; upstream stabilityai/sd-turbo now points to the Stability AI Community License (commercial use under US$1M revenue), but this re-upload still carries the non-commercial tag. Treat as non-commercial until you have checked.',
+  },
 ];
 
 /** Every model the local backend knows, by id. */
@@ -315,7 +357,8 @@ export const MODELS = Object.fromEntries(ALL_MODELS.map((spec) => [spec.id, spec
 /**
  * The model used per operation when the caller names none. Permissively licensed models only
  * (local-models.md §0): BiRefNet-general-lite for backgrounds, GFPGAN 1.4 for faces. No local generate model
- * is a default: every candidate is several GB and none has a clear licence yet (§3.1).
+ * is a default: each is gigabytes (a policy spill must not start a 4 GB download unasked), `lcm-dreamshaper-v7`'s
+ * lineage carries OpenRAIL-M use restrictions and `sd-turbo` is non-commercial (§3.1); name one in `models.generate`.
  */
 export const DEFAULT_MODELS: { removeBackground: string; restoreFace?: string; generate?: string } = {
   removeBackground: 'birefnet-general-lite',

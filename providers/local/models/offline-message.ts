@@ -8,12 +8,14 @@ export function missingModelMessage(spec: ModelSpec, missing: Array<{ file: Mode
   const lines = [`local: model "${spec.id}" (${spec.operation}) is not in the cache and ${reason}.`, 'Download these files and put each one at the path shown:'];
   for (const { file, path } of missing) {
     const size = file.size === undefined ? 'size not published' : `${file.size.toLocaleString('en-US')} bytes`;
-    lines.push(`  - ${file.name} (${size}, sha256 ${file.sha256})`);
+    lines.push(`  - ${file.name} (${size}, ${file.sha256 ? `sha256 ${file.sha256}` : 'hash declared by Hugging Face at download; a copy put here by hand is not trusted, use the folder by path'})`);
     file.urls.forEach((url, index) => lines.push(`      ${index === 0 ? 'from' : 'or  '}: ${url}`));
     lines.push(`      to  : ${path}`);
   }
   lines.push(
-    `Or use a model file by path instead: local({ models: { ${spec.operation}: { path: '/path/to/model.onnx', preset: '${spec.preset}' } } }).`,
+    spec.layout === 'folder'
+      ? `Or use a model folder by path instead: local({ models: { ${spec.operation}: { path: '/path/to/folder', pipeline: '${spec.preset}' } } }).`
+      : `Or use a model file by path instead: local({ models: { ${spec.operation}: { path: '/path/to/model.onnx', preset: '${spec.preset}' } } }).`,
   );
   return lines.join('\n');
 }

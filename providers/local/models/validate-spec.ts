@@ -14,14 +14,23 @@ export function validateModelSpec(spec: ModelSpec): void {
   if (!Array.isArray(spec.files) || spec.files.length === 0) throw fail('files must list at least one file');
   const names = new Set<string>();
   for (const file of spec.files) {
-    if (!file || typeof file.name !== 'string' || !SAFE_NAME.test(file.name)) throw fail(`file name ${JSON.stringify(file?.name)} must be letters, digits, ".", "_" or "-"`);
+    if (!file || typeof file.name !== 'string' || !isSafeFileName(file.name, spec.layout === 'folder')) {
+      throw fail(`file name ${JSON.stringify(file?.name)} must be letters, digits, ".", "_" or "-"${spec.layout === 'folder' ? ' (folders joined by "/")' : ''}`);
+    }
     if (names.has(file.name)) throw fail(`file name "${file.name}" appears twice`);
     names.add(file.name);
     if (!Array.isArray(file.urls) || file.urls.length === 0 || !file.urls.every(isHttpUrl)) throw fail(`file "${file.name}" needs at least one http(s) URL`);
-    if (typeof file.sha256 !== 'string' || !SHA256.test(file.sha256)) throw fail(`file "${file.name}" needs a sha256 of 64 hex digits`);
+    if (file.hashFrom !== undefined && file.hashFrom !== 'huggingface') throw fail(`file "${file.name}" has an unknown hashFrom ${JSON.stringify(file.hashFrom)}`);
+    if (file.sha256 === undefined ? file.hashFrom === undefined : typeof file.sha256 !== 'string' || !SHA256.test(file.sha256)) {
+      throw fail(`file "${file.name}" needs a sha256 of 64 hex digits${file.sha256 === undefined ? ' or hashFrom: \'huggingface\'' : ''}`);
+    }
     if (file.md5 !== undefined && (typeof file.md5 !== 'string' || !MD5.test(file.md5))) throw fail(`file "${file.name}" has an md5 that is not 32 hex digits`);
     if (file.size !== undefined && !(Number.isSafeInteger(file.size) && file.size >= 0)) throw fail(`file "${file.name}" has a size that is not a whole number of bytes`);
   }
+}
+
+function isSafeFileName(name: string, folders: boolean): boolean {
+  return folders ? name.split('/').every((segment) => SAFE_NAME.test(segment) && segment !== '..' && !segment.startsWith('.')) : SAFE_NAME.test(name);
 }
 
 function isHttpUrl(value: unknown): boolean {

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { pixmuxError } from 'pixmux';
-import { resolveModel } from '../../models/index.js';
+import { ensureModel, resolveModel, type EnsureOptions } from '../../models/index.js';
 import { GENERATE_PIPELINES, missingGenerateFiles, type GeneratePipelineId } from './layout.js';
 
 /** A text-to-image model folder of your own (the Hugging Face ONNX layout), used by path. */
@@ -13,8 +13,11 @@ export interface LocalGenerateModelByPath {
   id?: string;
 }
 
-/** A model folder by path. No text-to-image model is in the manifest yet (see the README), so there are no ids to name. */
-export type LocalGenerateModelChoice = LocalGenerateModelByPath;
+/**
+ * A manifest id (`'lcm-dreamshaper-v7'`, or `'sd-turbo'`, non-commercial: naming it is the opt-in, and each call warns),
+ * downloaded into the cache on first use, or a model folder by path.
+ */
+export type LocalGenerateModelChoice = string | LocalGenerateModelByPath;
 
 export interface ChosenGenerateModel {
   id: string;
@@ -29,26 +32,52 @@ function folderName(path: string): string {
 /** Checks the generate model choice when the provider is created. */
 export function validateGenerateChoice(choice: LocalGenerateModelChoice | undefined, where: string): void {
   if (choice === undefined) return;
-  if (typeof choice === 'string') throw pixmuxError('invalid_request', `${where}: no text-to-image model is in the manifest yet, so "${choice}" cannot be fetched; download a model folder and pass { path, pipeline }`);
+  if (typeof choice === 'string') {
+    // An unknown id, or one for another operation, fails at creation rather than at the first call.
+    const { spec } = resolveModel('generate', choice);
+    if (!isPipeline(spec.preset)) throw pixmuxError('invalid_request', `${where}: model "${choice}" needs the pipeline "${spec.preset}", which this version does not have`);
+    return;
+  }
   if (typeof choice !== 'object' || choice === null || typeof choice.path !== 'string' || choice.path.length === 0) {
-    throw pixmuxError('invalid_request', `${where} must be { path, pipeline: ${GENERATE_PIPELINES.map((id) => `'${id}'`).join(' | ')} }`);
+    throw pixmuxError('invalid_request', `${where} must be a model id or { path, pipeline: ${GENERATE_PIPELINES.map((id) => `'${id}'`).join(' | ')} }`);
   }
   if (!GENERATE_PIPELINES.includes(choice.pipeline)) {
     throw pixmuxError('invalid_request', `${where}.pipeline ${JSON.stringify(choice.pipeline)} is unknown; pipelines: ${GENERATE_PIPELINES.join(', ')}`);
   }
 }
 
+function isPipeline(value: string): value is GeneratePipelineId {
+  return (GENERATE_PIPELINES as readonly string[]).includes(value);
+}
+
+export interface ChooseGenerateModelOptions {
+  provider: string;
+  /** The call's `model`, if it named one. */
+  requested: string | undefined;
+  configured: LocalGenerateModelChoice;
+  ensure: EnsureOptions;
+  warn(message: string): void;
+}
+
 /**
- * The model folder for a generate call: the configured folder, when the call names no model or names the folder's id.
- * A missing folder or missing files are `provider_unavailable`, naming each missing file, before any worker starts.
+ * The model folder for a generate call: the configured model, when the call names no model or names the configured one
+ * (another model is `invalid_request`: each is gigabytes, so only the configured one is fetched). A manifest id is
+ * downloaded (or found complete in the cache) first, with a licence warning for a non-commercial model. A folder by
+ * path that is missing or lacks files is `provider_unavailable`, naming each missing file, before any worker starts.
  */
-export function chooseGenerateModel(options: { provider: string; requested: string | undefined; configured: LocalGenerateModelByPath }): ChosenGenerateModel {
+export async function chooseGenerateModel(options: ChooseGenerateModelOptions): Promise<ChosenGenerateModel> {
   const { configured, requested, provider } = options;
-  const id = configured.id ?? folderName(configured.path);
+  const id = typeof configured === 'string' ? configured : (configured.id ?? folderName(configured.path));
   if (requested !== undefined && requested !== id) {
-    // Another model by name: only manifest ids could be, and resolveModel says which exist (none for generate yet).
+    // An unknown id (or one for another operation) says which exist; a known one is refused as not configured.
     resolveModel('generate', requested);
     throw pixmuxError('invalid_request', `${provider}: model "${requested}" is not the configured generate model "${id}"`, { provider });
+  }
+  if (typeof configured === 'string') {
+    const { spec, warnings } = resolveModel('generate', configured);
+    warnings.forEach((warning) => options.warn(warning));
+    const { folder } = await ensureModel(spec, options.ensure);
+    return { id: spec.id, folder: folder!, pipeline: spec.preset as GeneratePipelineId };
   }
   const folder = configured.path;
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {

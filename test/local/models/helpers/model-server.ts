@@ -28,9 +28,14 @@ export interface Route {
   stallAfterBytes?: number;
   /** @default 16_384 */
   chunkSize?: number;
+  /** Answer HEAD with this status and these headers, no body (Hugging Face declares a file's hash this way). */
+  head?: { status?: number; headers: Record<string, string> };
+  /** Answer GET with a 302 to this path on the same server (Hugging Face sends LFS files from a CDN). */
+  redirectTo?: string;
 }
 
 export interface RecordedRequest {
+  method: string;
   path: string;
   range: string | undefined;
 }
@@ -42,14 +47,16 @@ export async function startModelServer(routes: Record<string, Route>) {
   const stalledOnce = new Set<string>();
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    requests.push({ path, range: request.headers.range });
+    requests.push({ method: request.method ?? 'GET', path, range: request.headers.range });
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     void answer(path, route, request, response).catch(() => response.destroy());
   });
 
   async function answer(path: string, route: Route | undefined, request: IncomingMessage, response: ServerResponse) {
     if (!route) return void response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    if (request.method === 'HEAD' && route.head) return void response.writeHead(route.head.status ?? 200, route.head.headers).end();
     if (route.status) return void response.writeHead(route.status, { 'content-type': 'text/plain' }).end(`status ${route.status}`);
+    if (route.redirectTo) return void response.writeHead(302, { location: route.redirectTo }).end();
     const total = route.body.byteLength;
     const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? '');
     let start = 0;
