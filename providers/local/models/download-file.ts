@@ -245,11 +245,15 @@ async function askDeclaredHash(url: string, file: ModelFile, options: DownloadFi
   let target = url;
   for (let hop = 0; ; hop++) {
     let response: Response;
+    // A HEAD that gets no answer within the stall timeout is cut and tried again, like a stalled body.
+    const { signal, dispose } = linkSignals([options.signal, AbortSignal.timeout(options.stallTimeoutMs)]);
     try {
-      response = await options.fetch(target, { method: 'HEAD', redirect: 'manual', ...(options.signal ? { signal: options.signal } : {}) });
+      response = await options.fetch(target, { method: 'HEAD', redirect: 'manual', signal });
     } catch (error) {
       if (options.signal?.aborted) throw abortError(options.signal, `downloading ${file.name}`);
       return { kind: 'retry', reason: `network error asking for the declared hash: ${error instanceof Error ? error.message : String(error)}` };
+    } finally {
+      dispose();
     }
     await cancelBody(response);
     const location = response.headers.get('location');
