@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PixmuxError } from 'pixmux';
 import type { CliArgs } from './args.js';
@@ -16,6 +16,16 @@ async function sha256(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** The SHA-256 a verified download recorded next to the file (`<file>.verified.json`), if any. */
+function recordedSha256(path: string): string | undefined {
+  try {
+    const record = JSON.parse(readFileSync(`${path}.verified.json`, 'utf8')) as { sha256?: unknown };
+    return typeof record.sha256 === 'string' ? record.sha256 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function lookup(models: LocalModule['MODELS'], id: string | undefined): Spec {
@@ -93,9 +103,13 @@ export async function runModelsCommand(args: CliArgs): Promise<number> {
         }
         const digest = await sha256(path);
         const size = statSync(path).size;
-        const ok = digest === file.sha256 && (file.size === undefined || file.size === size);
+        // No pinned hash (checked against the one Hugging Face declared when downloading): the SHA-256 its verified
+        // download recorded beside it is what the bytes must still have.
+        const expected = file.sha256 ?? recordedSha256(path);
+        const ok = expected !== undefined && digest === expected.toLowerCase() && (file.size === undefined || file.size === size);
         if (!ok) bad += 1;
-        results.push({ id: spec.id, file: file.name, state: ok ? 'ok' : 'mismatch', ...(ok ? {} : { detail: `sha256 ${digest}, ${size} bytes; expected ${file.sha256}${file.size === undefined ? '' : `, ${file.size} bytes`}` }) });
+        const wanted = expected === undefined ? 'no pinned or recorded hash (download it again with models pull)' : `expected ${expected}${file.size === undefined ? '' : `, ${file.size} bytes`}`;
+        results.push({ id: spec.id, file: file.name, state: ok ? 'ok' : 'mismatch', ...(ok ? {} : { detail: `sha256 ${digest}, ${size} bytes; ${wanted}` }) });
       }
     }
     if (id !== undefined && results.some((result) => result.state === 'missing')) bad += 1;
