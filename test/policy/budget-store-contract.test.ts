@@ -221,15 +221,15 @@ describe('redisBudgetStore: what it sends to the client', () => {
   });
 
   it.each([
-    ['evalsha', { cached: true, evalshaError: new Error('ERR connection lost') }],
-    ['eval', { evalError: new Error('ERR connection lost') }],
-  ] as const)('turns a %s failure into a retryable provider_unavailable naming the cause', async (_method, options) => {
+    ['evalsha', { cached: true, evalshaError: new Error('ERR connection lost') }, ['evalsha']],
+    ['eval', { evalError: new Error('ERR connection lost') }, ['evalsha', 'eval']],
+  ] as const)('turns a %s failure into a retryable provider_unavailable naming the cause', async (_method, options, methods) => {
     const { client, calls } = recordingClient(options);
     const error = await redisBudgetStore({ client }).reserve([window], 1).catch((e: unknown) => e);
     expect(PixmuxError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ code: 'provider_unavailable', retryable: true, message: expect.stringContaining('Budget store (Redis) failed: ERR connection lost') });
     expect((error as PixmuxError).cause).toMatchObject({ message: 'ERR connection lost' });
-    if (options.evalshaError) expect(calls.map((c) => c.method)).toEqual(['evalsha']);
+    expect(calls.map((c) => c.method)).toEqual(methods);
   });
 
   it('refuses a missing client with invalid_request, not a TypeError', () => {
