@@ -27,6 +27,13 @@ describe('budget gate: reserving', () => {
     expect(await gate.reserve(5, true)).toEqual({ ok: true, reservation: { windows: [], micros: 1 } });
   });
 
+  it('without limits, never asks the store (no round trip, and a store outage does not matter)', async () => {
+    const down: BudgetStore = { reserve: () => Promise.reject(new Error('down')), adjust: () => Promise.reject(new Error('down')), spent: () => Promise.reject(new Error('down')) };
+    const gate = createBudgetGate({ store: down }, clock);
+    expect(await gate.reserve(0.25)).toEqual({ ok: true, reservation: { windows: [], micros: 250_000 } });
+    expect(await gate.status()).toEqual([]);
+  });
+
   it('reserves in every limit window, reading the windows from its own clock', async () => {
     const gate = createBudgetGate({ limits: [{ usd: 1, per: 'minute' }, { usd: 10, per: 'month' }] }, clock);
     expect(gate.hasLimits).toBe(true);

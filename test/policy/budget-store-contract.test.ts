@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { memoryBudgetStore, PixmuxError, redisBudgetStore, type BudgetStore, type BudgetWindow, type RedisEvalClient } from 'pixmux';
 import { windowFor } from '../../src/budget/windows.js';
 import { redisUnavailableReason, startRedis, type RedisHandle } from './redis-server.js';
@@ -193,6 +193,18 @@ describe('redisBudgetStore: what it sends to the client', () => {
     expect(byHash!.rest).toEqual(byScript!.rest);
     await store.reserve([window], 1);
     expect(cold.calls[2]).toMatchObject({ method: 'evalsha', first: byHash!.first });
+  });
+
+  describe('where WebCrypto cannot hash', () => {
+    afterEach(() => vi.restoreAllMocks());
+    it('sends the script itself every time, never a hash', async () => {
+      vi.spyOn(globalThis.crypto.subtle, 'digest').mockRejectedValue(new Error('SHA-1 is not available here'));
+      const { client, calls } = recordingClient({ cached: true });
+      const store = redisBudgetStore({ client });
+      expect(await store.reserve([window], 1)).toEqual({ ok: true });
+      await store.adjust([window], 5);
+      expect(calls.map((c) => c.method)).toEqual(['eval', 'eval']);
+    });
   });
 
   it('sends nothing for an adjust of 0 or one without windows, nor for a reserve without windows', async () => {
