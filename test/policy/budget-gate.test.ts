@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryBudgetStore, type BudgetOptions, type BudgetStore, type BudgetWindow } from 'pixmux';
+import { memoryBudgetStore, type BudgetStore, type BudgetWindow } from 'pixmux';
 import { createBudgetGate } from '../../src/budget/budget-gate.js';
 
 /** 2020-03-15 12:00:30 UTC: far from today, so a gate that read the wall clock instead of its own would see nothing. */
@@ -67,26 +67,27 @@ describe('budget gate: reserving', () => {
 });
 
 describe('budget gate: settling', () => {
-  const options = (store: BudgetStore): BudgetOptions => ({ limits: [{ usd: 1, per: 'day' }], store });
-
-  it('moves the reservation to the bill, in one adjust of the difference', async () => {
+  /** A gate with a $1 day limit over a recording store, and a reservation of $0.10 made through it. */
+  async function reservedTenCents() {
     const { store, adjusts } = recordingStore();
-    const gate = createBudgetGate(options(store), clock);
+    const gate = createBudgetGate({ limits: [{ usd: 1, per: 'day' }], store }, clock);
     const outcome = await gate.reserve(0.1);
     if (!outcome.ok) throw new Error(outcome.reason);
-    await gate.settle(outcome.reservation, 0.03);
+    return { gate, adjusts, reservation: outcome.reservation };
+  }
+
+  it('moves the reservation to the bill, in one adjust of the difference', async () => {
+    const { gate, adjusts, reservation } = await reservedTenCents();
+    await gate.settle(reservation, 0.03);
     expect(adjusts).toEqual([{ keys: ['day:2020-03-15T00:00:00.000Z'], delta: -70_000 }]);
     expect((await gate.status())[0]!.spentUsd).toBe(0.03);
   });
 
   it('makes no store round trip when nothing changes or when no limit is set', async () => {
-    const { store, adjusts } = recordingStore();
-    const gate = createBudgetGate(options(store), clock);
-    const outcome = await gate.reserve(0.1);
-    if (!outcome.ok) throw new Error(outcome.reason);
-    await gate.settle(outcome.reservation, 0.1);
-    await gate.settle(outcome.reservation, Number.NaN);
-    await gate.settle(outcome.reservation, -1);
+    const { gate, adjusts, reservation } = await reservedTenCents();
+    await gate.settle(reservation, 0.1);
+    await gate.settle(reservation, Number.NaN);
+    await gate.settle(reservation, -1);
     await gate.settle({ windows: [], micros: 100_000 }, 0.5);
     expect(adjusts).toEqual([]);
     expect((await gate.status())[0]!.spentUsd).toBe(0.1);

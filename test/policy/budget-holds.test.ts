@@ -1,41 +1,15 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { memoryBudgetStore, redisBudgetStore, type BudgetStore, type PixmuxEvent } from 'pixmux';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PixmuxEvent } from 'pixmux';
 import { freezeDateAtNoonTomorrow } from '../helpers/clock.js';
+import { budgetStoresSideBySide } from './budget-stores.js';
 import { clientWith, PNG, stub } from './stub.js';
-import { redisUnavailableReason, startRedis, type RedisHandle } from './redis-server.js';
 
-const unavailable = redisUnavailableReason();
 const LIMIT_USD = 1;
 
-let redis: RedisHandle | undefined;
-const clients: Redis[] = [];
-beforeAll(async () => {
-  if (!unavailable) redis = await startRedis();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
-  await redis?.stop();
-});
+const stores = budgetStoresSideBySide();
 // Day windows are keyed by the UTC date: Date stands still at noon tomorrow, so no test straddles midnight.
 beforeEach(() => void freezeDateAtNoonTomorrow());
 afterEach(() => vi.useRealTimers());
-
-const stores: Array<[string, () => BudgetStore]> = [
-  ['memory', () => memoryBudgetStore()],
-  ...(unavailable
-    ? []
-    : ([
-        [
-          'redis',
-          () => {
-            const client = new Redis(redis!.url, { maxRetriesPerRequest: 1 });
-            clients.push(client);
-            return redisBudgetStore({ client, prefix: `pixmux-test:${Math.random().toString(36).slice(2)}:` });
-          },
-        ],
-      ] as Array<[string, () => BudgetStore]>)),
-];
 
 /** Runs calls until the budget refuses one (or 400 calls), one at a time and in waves of 20, and sums what was billed. */
 async function spendUntilRefused(px: ReturnType<typeof clientWith>['px']) {

@@ -1,41 +1,14 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { memoryBudgetStore, PixmuxError, redisBudgetStore, type BudgetStore, type BudgetWindow, type RedisEvalClient } from 'pixmux';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { memoryBudgetStore, PixmuxError, redisBudgetStore, type BudgetWindow, type RedisEvalClient } from 'pixmux';
 import { windowFor } from '../../src/budget/windows.js';
-import { redisUnavailableReason, startRedis, type RedisHandle } from './redis-server.js';
-
-const unavailable = redisUnavailableReason();
-
-let redis: RedisHandle | undefined;
-const connections: Redis[] = [];
-beforeAll(async () => {
-  if (!unavailable) redis = await startRedis();
-});
-afterAll(async () => {
-  await Promise.all(connections.map((client) => client.quit().catch(() => client.disconnect())));
-  await redis?.stop();
-});
+import { budgetStoresSideBySide } from './budget-stores.js';
 
 let serial = 0;
-/** A window with a key of its own (so tests sharing one Redis never meet), expiring a minute from now. */
+/** A window with a key of its own, expiring a minute from now. */
 const freshWindow = (limitMicros: number): BudgetWindow => ({ key: `contract:${process.pid}:${Date.now()}:${++serial}`, limitMicros, expiresAt: Date.now() + 60_000 });
 
-const stores: Array<[string, () => BudgetStore]> = [
-  ['memory', () => memoryBudgetStore()],
-  ...(unavailable
-    ? []
-    : ([
-        [
-          'redis',
-          () => {
-            const client = new Redis(redis!.url, { maxRetriesPerRequest: 1 });
-            connections.push(client);
-            return redisBudgetStore({ client });
-          },
-        ],
-      ] as Array<[string, () => BudgetStore]>)),
-];
+const stores = budgetStoresSideBySide();
 
 describe.each(stores)('the BudgetStore contract: %s store', (_name, makeStore) => {
   it('counts what was reserved and adjusted, and reports it from spent()', async () => {
