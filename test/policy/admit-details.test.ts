@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PixmuxError } from 'pixmux';
-import { clientWith, stub } from './stub.js';
+import { clientWith, PNG, stub } from './stub.js';
 
 async function failure(promise: Promise<unknown>): Promise<PixmuxError> {
   const error = await promise.then(
@@ -49,5 +49,53 @@ describe('admission: what a skip says', () => {
     const { px, events } = clientWith([api.provider], { budget: { limits: [{ usd: 1, per: 'day' }] } });
     await px.generate({ prompt: 'x' });
     expect(events.filter((e) => e.type === 'budget.reserved')).toEqual([expect.objectContaining({ provider: 'api', usd: 0.02 })]);
+  });
+});
+
+// What an attempt reports after it ran: the warnings a bill can cause, and what it leaves counted.
+describe('settling an attempt: what the logs and events say', () => {
+  const logging = () => {
+    const warnings: string[] = [];
+    return { warnings, logger: { debug: () => {}, info: () => {}, warn: (message: string) => warnings.push(message), error: () => {} } };
+  };
+
+  it('a bill that is not a cost is counted at its reservation, with a warning', async () => {
+    const api = stub('api', { priceUsd: 0.02, answer: () => ({ images: [{ bytes: PNG }], costUsd: Number.NaN }) });
+    const { warnings, logger } = logging();
+    const { px } = clientWith([api.provider], { logger, budget: { limits: [{ usd: 1, per: 'day' }] } });
+    const result = await px.generate({ prompt: 'x' });
+    expect(result.attempts[0]!.costUsd).toBe(0.02);
+    expect(warnings).toContain('[pixmux] api: billed NaN, which is not a cost; counted at its reservation $0.02');
+  });
+
+  it('a bill above its reservation is counted in full, with a budget.overrun event and a warning', async () => {
+    const api = stub('api', { priceUsd: 0.02, answer: () => ({ images: [{ bytes: PNG }], costUsd: 0.05 }) });
+    const { warnings, logger } = logging();
+    const { px, events } = clientWith([api.provider], { logger, budget: { limits: [{ usd: 1, per: 'day' }] } });
+    await px.generate({ prompt: 'x' });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'budget.overrun', provider: 'api', reservedUsd: 0.02, actualUsd: 0.05 }));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'budget.settled', provider: 'api', reservedUsd: 0.02, actualUsd: 0.05 }));
+    expect(warnings).toContain('[pixmux] api: billed $0.05, more than the $0.02 reserved; later calls to it reserve more');
+  });
+
+  it('an unpriced provider allowed to run promised nothing, so its bill is no overrun', async () => {
+    const api = stub('api', { price: () => undefined, answer: () => ({ images: [{ bytes: PNG }], costUsd: 0.5 }) });
+    const { warnings, logger } = logging();
+    const { px, events } = clientWith([api.provider], { logger, budget: { limits: [{ usd: 1, per: 'day' }], allowUnpriced: true } });
+    expect((await px.generate({ prompt: 'x' })).costUsd).toBe(0.5);
+    expect(events.some((e) => e.type === 'budget.overrun')).toBe(false);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a store that cannot settle is named in a warning, and the call still succeeds', async () => {
+    const api = stub('api', { priceUsd: 0.02 });
+    const { warnings, logger } = logging();
+    const store = { reserve: async () => ({ ok: true as const }), adjust: () => Promise.reject(new Error('store went away')), spent: async () => 0 };
+    const { px } = clientWith([api.provider], { logger, budget: { limits: [{ usd: 1, per: 'day' }], store } });
+    expect((await px.generate({ prompt: 'x' })).provider).toBe('api');
+    // The default answer bills the estimate: nothing to adjust. A cheaper bill needs an adjust, which fails.
+    const cheaper = stub('cheaper', { priceUsd: 0.02, answer: () => ({ images: [{ bytes: PNG }], costUsd: 0.01 }) });
+    await clientWith([cheaper.provider], { logger, budget: { limits: [{ usd: 1, per: 'day' }], store } }).px.generate({ prompt: 'x' });
+    expect(warnings).toEqual(['[pixmux] cheaper: could not settle the budget reservation: store went away']);
   });
 });
