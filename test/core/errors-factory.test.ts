@@ -109,6 +109,7 @@ describe('describeErrorBody', () => {
     [{ error: { code: 'nested_code', type: 'nested_type' } }, undefined, 'nested_code'],
     [{ error: null, detail: 'from detail' }, 'from detail', undefined],
     [{ message: 7, code: 8 }, undefined, undefined],
+    [{ detail: [] }, undefined, undefined],
   ])('reads %j', (body, vendorMessage, vendorCode) => {
     expect(describeErrorBody(body)).toEqual({ vendorMessage, vendorCode });
   });

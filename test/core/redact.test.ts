@@ -140,6 +140,16 @@ describe('redactDeep and redactErrorInPlace', () => {
     expect(chain[9]!.message).toBe('deep-secret-value');
   });
 
+  it('scrubs a stack already read, and an error can be scrubbed again (by a second client) or changed after', () => {
+    const error = new Error('first deep-secret-value');
+    expect(error.stack).toContain('deep-secret-value');
+    redactErrorInPlace(error, scrub);
+    expect(error.stack).not.toContain('deep-secret-value');
+    error.message = 'now other-client-secret';
+    redactErrorInPlace(error, redactorFor([new SecretSet(['other-client-secret'])]));
+    expect(error.message).toBe('now [redacted]');
+  });
+
   it('keeps a frozen error as it is, without throwing', () => {
     const frozen = Object.freeze(new Error('deep-secret-value'));
     expect(() => redactErrorInPlace(frozen, scrub)).not.toThrow();
@@ -148,5 +158,6 @@ describe('redactDeep and redactErrorInPlace', () => {
 
   it('scrubs attempt details and error messages, and adds nothing an attempt did not have', () => {
     expect(redactAttempts([{ detail: '?token=abc' }, { error: { message: 'Bearer abcdef' } }, {}])).toEqual([{ detail: '?token=[redacted]' }, { error: { message: 'Bearer [redacted]' } }, {}]);
+    expect(redactAttempts([{ error: { code: 'auth' } as never }])).toEqual([{ error: { code: 'auth', message: '' } }]);
   });
 });
