@@ -219,7 +219,7 @@ class TryContext implements ProviderContext {
   }
 
   get signal(): AbortSignal {
-    return this.scope.signal;
+    return this.scope.sharedSignal;
   }
 }
 

@@ -38,6 +38,19 @@ export class AbortScope {
     return this.#controller.signal;
   }
 
+  /**
+   * The signal, to hand to code that may listen to it any number of times (a provider's `ctx.signal`, passed to
+   * every poll request and every wait): its leak warning is lifted at once rather than after a few handouts.
+   */
+  get sharedSignal(): AbortSignal {
+    const signal = this.signal;
+    if (this.#handedOut < LIFT_WARNING_AFTER) {
+      this.#handedOut = LIFT_WARNING_AFTER;
+      unboundListeners(signal);
+    }
+    return signal;
+  }
+
   /** Aborts the scope (the first reason wins): its signal aborts, then every `onAbort` listener runs once. */
   abort(reason: unknown): void {
     if (this.#aborted) return;
