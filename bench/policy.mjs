@@ -4,7 +4,7 @@
 // Runs against the built package: `npm run build && node bench/policy.mjs`, or point PIXMUX_DIST at another build
 // (`npx tsup --out-dir /tmp/pixmux-dist && PIXMUX_DIST=/tmp/pixmux-dist/index.js node bench/policy.mjs`).
 import { createServer } from 'node:http';
-import { deflateSync } from 'node:zlib';
+import { makePng } from './png.mjs';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 
@@ -108,30 +108,3 @@ console.log('');
 console.log(header('backup alone: mean / p50 / p99', 'open circuit skipped, then backup'));
 console.log(line('pass over open circuit', backupOnly, passOver));
 
-function makePng(width, height) {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc32 = (bytes) => {
-    let c = 0xffffffff;
-    for (const byte of bytes) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    out.write(type, 4, 'latin1');
-    Buffer.from(data).copy(out, 8);
-    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 6, 0, 0, 0], 8);
-  const raw = Buffer.alloc(height * (1 + width * 4), 0x80);
-  for (let y = 0; y < height; y++) raw[y * (1 + width * 4)] = 0;
-  return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]));
-}
