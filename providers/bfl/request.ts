@@ -1,4 +1,4 @@
-import { pixmuxError, type NormalizedGenerateRequest, type ProviderContext } from 'pixmux';
+import { readProviderOptions, type NormalizedGenerateRequest, type ProviderContext } from 'pixmux';
 import { bflProviderOptionsSchema, type TaskBody } from './api.js';
 import { sizeFor, sizeRuleFor } from './models.js';
 
@@ -12,14 +12,6 @@ export function taskBody(request: NormalizedGenerateRequest, model: string, cont
   const body: TaskBody = { prompt: request.prompt, ...size, output_format: request.format };
   if (request.seed !== undefined) body.seed = request.seed;
   if (request.negativePrompt) context.warn(`${context.provider}: FLUX takes no negative prompt; negativePrompt was not sent (describe what you want instead)`);
-  const checked = bflProviderOptionsSchema.safeParse(request.providerOptions);
-  if (!checked.success) {
-    const issue = checked.error.issues[0];
-    throw pixmuxError('invalid_request', `${context.provider}: providerOptions.${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`, { provider: context.provider });
-  }
-  for (const [key, value] of Object.entries(request.providerOptions)) {
-    if ((RESERVED_FIELDS as readonly string[]).includes(key)) context.warn(`${context.provider}: providerOptions.${key} is set by pixmux from the request; ignored`);
-    else if (value !== undefined) body[key] = value;
-  }
-  return body;
+  const extras = readProviderOptions(request.providerOptions, { provider: context.provider, schema: bflProviderOptionsSchema, reserved: RESERVED_FIELDS, warn: context.warn });
+  return { ...body, ...extras };
 }

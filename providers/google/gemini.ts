@@ -1,8 +1,7 @@
-import { base64ToBytes, pixmuxError, type NormalizedGenerateRequest, type ProviderContext, type ProviderImage } from 'pixmux';
+import { base64ToBytes, pixmuxError, readProviderOptions, type NormalizedGenerateRequest, type ProviderContext, type ProviderImage } from 'pixmux';
 import { generateContentResponseSchema, type GenerateContentBody, type GenerateContentResponse } from './api.js';
 import { aspectRatioFor, GEMINI_ASPECT_RATIOS, imageSizeFor } from './aspect-ratio.js';
 import { takesImageSize } from './models.js';
-import { readProviderOptions } from './provider-options.js';
 
 export { generateContentResponseSchema };
 
@@ -22,7 +21,7 @@ export interface GeminiTarget {
  */
 export function buildGenerateContentBody(request: NormalizedGenerateRequest, model: string, context: ProviderContext, target: GeminiTarget): { body: GenerateContentBody; imageSize?: string } {
   const { id } = target;
-  const extras = readProviderOptions(request.providerOptions, RESERVED_GENERATION_CONFIG, context, id);
+  const extras = readProviderOptions(request.providerOptions, { provider: id, reserved: RESERVED_GENERATION_CONFIG, warn: context.warn });
   const body: GenerateContentBody = {
     contents: [{ role: 'user', parts: [{ text: request.prompt }] }],
     generationConfig: { ...extras, responseModalities: ['TEXT', 'IMAGE'] },

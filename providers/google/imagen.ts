@@ -1,8 +1,7 @@
-import { base64ToBytes, pixmuxError, type NormalizedGenerateRequest, type ProviderContext, type ProviderImage } from 'pixmux';
+import { base64ToBytes, pixmuxError, readProviderOptions, type NormalizedGenerateRequest, type ProviderContext, type ProviderImage } from 'pixmux';
 import type { PredictBody, PredictResponse } from './api.js';
 import { aspectRatioFor, IMAGEN_ASPECT_RATIOS, imageSizeFor } from './aspect-ratio.js';
 import { takesNegativePrompt, takesSampleImageSize } from './models.js';
-import { readProviderOptions } from './provider-options.js';
 
 /** Fields pixmux fills from the request; provider options cannot override them. */
 const RESERVED_PARAMETERS = ['sampleCount', 'aspectRatio', 'sampleImageSize', 'negativePrompt', 'seed', 'includeRaiReason', 'outputOptions', 'storageUri'] as const;
@@ -16,7 +15,7 @@ export const IMAGEN_MAX_SAMPLES = 4;
  * `addWatermark: true`, which wins and drops the seed. `negativePrompt` goes only to the Imagen 3 models that take it.
  */
 export function buildPredictBody(request: NormalizedGenerateRequest, model: string, context: ProviderContext, id: string): PredictBody {
-  const extras = readProviderOptions(request.providerOptions, RESERVED_PARAMETERS, context, id);
+  const extras = readProviderOptions(request.providerOptions, { provider: id, reserved: RESERVED_PARAMETERS, warn: context.warn });
   const body: PredictBody = { instances: [{ prompt: request.prompt }], parameters: { ...extras, sampleCount: request.n, includeRaiReason: true } };
   const ratio = aspectRatioFor(request, IMAGEN_ASPECT_RATIOS, model);
   if (ratio.value) body.parameters.aspectRatio = ratio.value;
