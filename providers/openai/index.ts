@@ -14,6 +14,7 @@ import {
   type Provider,
   type ProviderContext,
   type ProviderResult,
+  readProviderOptions,
 } from 'pixmux';
 import { imagesResponseSchema, type ImagesGenerationBody } from './api.js';
 import { mapOpenAIError } from './errors.js';
@@ -79,7 +80,7 @@ export function openai(options: OpenAIOptions = {}): Provider {
 
   function buildBody(request: NormalizedGenerateRequest, context: ProviderContext): ImagesGenerationBody {
     const model = request.model ?? defaultModel;
-    const extras = readProviderOptions(request.providerOptions, context);
+    const extras = readProviderOptions(request.providerOptions, { provider: id, schema: openaiProviderOptionsSchema, reserved: RESERVED_FIELDS, warn: context.warn });
     const body: ImagesGenerationBody = { model, prompt: request.prompt, n: request.n, output_format: request.format, ...extras };
     const size = sizeForModel(request, model);
     if (size.unsupported) throw pixmuxError('unsupported', `${id}: ${size.unsupported}`, { provider: id });
@@ -97,20 +98,6 @@ export function openai(options: OpenAIOptions = {}): Provider {
     return body;
   }
 
-  /** Known options are checked; reserved ones are refused with a warning; anything else is sent as-is (new vendor fields). */
-  function readProviderOptions(raw: Record<string, unknown>, context: ProviderContext): Record<string, unknown> {
-    const extras: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(raw)) {
-      if ((RESERVED_FIELDS as readonly string[]).includes(key)) context.warn(`${id}: providerOptions.${key} is set by pixmux from the request; ignored`);
-      else extras[key] = value;
-    }
-    const checked = openaiProviderOptionsSchema.safeParse(extras);
-    if (!checked.success) {
-      const issue = checked.error.issues[0];
-      throw pixmuxError('invalid_request', `${id}: providerOptions.${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`, { provider: id });
-    }
-    return { ...extras, ...stripUndefined(checked.data) };
-  }
 
   async function generate(request: NormalizedGenerateRequest, context: ProviderContext): Promise<ProviderResult> {
     const body = buildBody(request, context);

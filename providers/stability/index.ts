@@ -16,6 +16,7 @@ import {
   type Provider,
   type ProviderContext,
   type ProviderResult,
+  readProviderOptions,
 } from 'pixmux';
 import { imageJsonResponseSchema, type GenerateForm } from './api.js';
 import { aspectRatioFor } from './aspect-ratio.js';
@@ -84,7 +85,7 @@ export function stability(options: StabilityOptions = {}): Provider {
       else context.warn(`${id}: seed must be 0–${MAX_SEED}; seed ${request.seed} was not sent`);
     }
     if (generatePath(model)?.endsWith('/sd3')) form.model = model;
-    const extras = readProviderOptions(request.providerOptions, context);
+    const extras = readProviderOptions(request.providerOptions, { provider: id, schema: stabilityProviderOptionsSchema, reserved: RESERVED_FIELDS, warn: context.warn });
     if (extras.style_preset !== undefined && form.model) {
       context.warn(`${id}: style_preset applies to core and ultra only; not sent to ${model}`);
       delete extras.style_preset;
@@ -92,19 +93,6 @@ export function stability(options: StabilityOptions = {}): Provider {
     return { ...form, ...extras };
   }
 
-  function readProviderOptions(raw: Record<string, unknown>, context: ProviderContext): Record<string, unknown> {
-    const extras: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(raw)) {
-      if ((RESERVED_FIELDS as readonly string[]).includes(key)) context.warn(`${id}: providerOptions.${key} is set by pixmux from the request; ignored`);
-      else if (value !== undefined) extras[key] = value;
-    }
-    const checked = stabilityProviderOptionsSchema.safeParse(extras);
-    if (!checked.success) {
-      const issue = checked.error.issues[0];
-      throw pixmuxError('invalid_request', `${id}: providerOptions.${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`, { provider: id });
-    }
-    return extras;
-  }
 
   async function generate(request: NormalizedGenerateRequest, context: ProviderContext): Promise<ProviderResult> {
     const model = request.model ?? defaultModel;

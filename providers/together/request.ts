@@ -1,4 +1,4 @@
-import { pixmuxError, type NormalizedGenerateRequest, type ProviderContext } from 'pixmux';
+import { pixmuxError, readProviderOptions, type NormalizedGenerateRequest, type ProviderContext } from 'pixmux';
 import type { ImagesGenerationBody } from './api.js';
 
 /** Together's own default when no size is sent. */
@@ -52,11 +52,9 @@ export function generationBody(request: NormalizedGenerateRequest, model: string
     if (NO_NEGATIVE_PROMPT.test(model)) context.warn(`${context.provider}: ${model} takes no negative prompt; negativePrompt was not sent`);
     else body.negative_prompt = request.negativePrompt;
   }
-  for (const [key, value] of Object.entries(request.providerOptions)) {
-    if ((RESERVED_FIELDS as readonly string[]).includes(key)) context.warn(`${context.provider}: providerOptions.${key} is set by pixmux from the request; ignored`);
-    else if (key === 'response_format' && value !== 'base64' && value !== 'url') {
-      throw pixmuxError('invalid_request', `${context.provider}: providerOptions.response_format must be 'base64' or 'url'`, { provider: context.provider });
-    } else body[key] = value;
+  const extras = readProviderOptions(request.providerOptions, { provider: context.provider, reserved: RESERVED_FIELDS, warn: context.warn });
+  if ('response_format' in extras && extras.response_format !== 'base64' && extras.response_format !== 'url') {
+    throw pixmuxError('invalid_request', `${context.provider}: providerOptions.response_format must be 'base64' or 'url'`, { provider: context.provider });
   }
-  return body;
+  return { ...body, ...extras };
 }
