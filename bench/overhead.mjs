@@ -1,13 +1,17 @@
 // Per-call cost, side by side in one run: one loopback stub of OpenAI's images API (node:http, answering every
 // POST with a 1×1 PNG as b64_json), called with
-//   raw     plain fetch + JSON.parse + base64 decode (the floor: what any client must do),
-//   pixmux  createPixmux + openaiCompatible from the built dist/ (validation, policy, retries armed, sniffing),
-//   ai-sdk  generateImage from `ai` with createOpenAICompatible from `@ai-sdk/openai-compatible` (dev dependencies),
+//   raw           plain fetch + JSON.parse + base64 decode (what a hand-written client does),
+//   raw-http      plain node:http.request + JSON.parse + base64 decode (the floor of pixmux's own Node transport),
+//   pixmux        createPixmux + openaiCompatible from the built dist/ (validation, policy, retries armed, sniffing),
+//   pixmux-fetch  the same with `httpTransport: 'fetch'` (every request through fetch, as on an edge runtime),
+//   ai-sdk        generateImage from `ai` with createOpenAICompatible from `@ai-sdk/openai-compatible` (dev dependencies),
 // at concurrency 64 and at concurrency 1. Each round gives each client the same wall time, in a rotating order;
-// the figures are medians over the rounds. Prints calls/s and the ratios pixmux/raw and pixmux/ai-sdk.
+// the figures are medians over the rounds. Prints calls/s and the ratios pixmux/raw and pixmux/ai-sdk (the issue's
+// targets), pixmux/raw-http (what pixmux costs over its own transport) and pixmux-fetch/raw.
+// The stub runs in the same process, so every figure includes its share of the CPU.
 //   npm run bench:overhead                  (builds first)
 //   BENCH_ROUNDS=7 BENCH_ROUND_MS=1500 BENCH_CONCURRENCY=64,1 node bench/overhead.mjs
-import { createServer } from 'node:http';
+import { Agent, createServer, request as httpRequest } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -51,10 +55,36 @@ async function raw() {
   return Buffer.from(json.data[0].b64_json, 'base64');
 }
 
+const keepAlive = new Agent({ keepAlive: true, scheduling: 'lifo' });
+function rawHttp() {
+  return new Promise((resolve, reject) => {
+    const payload = requestBody();
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, 'content-length': Buffer.byteLength(payload) };
+    const request = httpRequest(`${baseURL}/images/generations`, { method: 'POST', headers, agent: keepAlive }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => {
+        if (response.statusCode !== 200) return reject(new Error(`HTTP ${response.statusCode}`));
+        const json = JSON.parse(Buffer.concat(chunks).toString());
+        resolve(Buffer.from(json.data[0].b64_json, 'base64'));
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
 // High enough that the provider's own bound is never what limits the run.
 const px = createPixmux({ providers: [openaiCompatible({ baseURL, model: 'm', apiKey, maxConcurrency: 1024 })] });
 async function pixmux() {
   const result = await px.generate({ prompt: 'a red bicycle' });
+  return result.images[0].bytes;
+}
+
+const pxFetch = createPixmux({ httpTransport: 'fetch', providers: [openaiCompatible({ baseURL, model: 'm', apiKey, maxConcurrency: 1024 })] });
+async function pixmuxFetch() {
+  const result = await pxFetch.generate({ prompt: 'a red bicycle' });
   return result.images[0].bytes;
 }
 
@@ -67,7 +97,9 @@ async function aiSdk() {
 
 const clients = [
   ['raw', raw],
+  ['raw-http', rawHttp],
   ['pixmux', pixmux],
+  ['pixmux-fetch', pixmuxFetch],
   ['ai-sdk', aiSdk],
 ].filter(([name]) => !ONLY || ONLY.includes(name));
 
@@ -107,15 +139,24 @@ for (const concurrency of CONCURRENCIES) {
   results[concurrency] = Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, { median: median(values), min: Math.min(...values), max: Math.max(...values) }]));
 }
 server.close();
+keepAlive.destroy();
 await px.dispose();
+await pxFetch.dispose();
 
 const fmt = (value) => Math.round(value).toLocaleString('en-US').padStart(7);
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '—').padStart(6);
 console.log(`per-call cost on a loopback stub of the OpenAI images API (1×1 PNG as b64_json), node ${process.version}`);
 console.log(`${ROUNDS} rounds × ${ROUND_MS} ms per client and concurrency, medians of calls/s (min–max in brackets)\n`);
-console.log(`concurrency │ ${clients.map(([name]) => name.padStart(23)).join(' ')} │ pixmux/raw  pixmux/ai-sdk`);
+const RATIOS = [
+  ['pixmux/raw', 'pixmux', 'raw'],
+  ['pixmux/ai-sdk', 'pixmux', 'ai-sdk'],
+  ['pixmux/raw-http', 'pixmux', 'raw-http'],
+  ['pixmux-fetch/raw', 'pixmux-fetch', 'raw'],
+];
+console.log(`concurrency │ ${clients.map(([name]) => name.padStart(21)).join(' ')} │ ${RATIOS.map(([label]) => label).join('  ')}`);
 for (const concurrency of CONCURRENCIES) {
   const row = results[concurrency];
-  const cells = clients.map(([name]) => `${fmt(row[name].median)} (${fmt(row[name].min).trim()}–${fmt(row[name].max).trim()})`.padStart(23));
-  console.log(`${String(concurrency).padStart(11)} │ ${cells.join(' ')} │ ${ratio(row.pixmux?.median, row.raw?.median).padStart(10)}  ${ratio(row.pixmux?.median, row['ai-sdk']?.median).padStart(13)}`);
+  const cells = clients.map(([name]) => `${fmt(row[name].median)} (${fmt(row[name].min).trim()}–${fmt(row[name].max).trim()})`.padStart(21));
+  const ratios = RATIOS.map(([label, a, b]) => ratio(row[a]?.median, row[b]?.median).padStart(label.length));
+  console.log(`${String(concurrency).padStart(11)} │ ${cells.join(' ')} │ ${ratios.join('  ')}`);
 }

@@ -18,7 +18,7 @@ export { bytesToBase64, base64ToBytes, toDataUrl } from './image/base64.js';
 export { DEFAULT_IMAGE_LIMITS, MAX_ERROR_BODY_BYTES, type ImageLimits } from './image/limits.js';
 export type { InputSources } from './image/input-sources.js';
 export { MAX_REDIRECTS, type NetworkPolicy } from './http/guarded-fetch.js';
-export { createHttpClient, errorFromResponse, DEFAULT_REQUEST_TIMEOUT_MS, type HttpClientOptions } from './http/client.js';
+export { createHttpClient, errorFromResponse, DEFAULT_REQUEST_TIMEOUT_MS, type HttpClientOptions, type HttpTransport } from './http/client.js';
 export { parseJsonResponse, parseWith, readImageResponse } from './http/parse.js';
 export { downloadBytes, type DownloadOptions } from './http/download.js';
 export { readResultImage, type ResultImageItem } from './http/result-image.js';

@@ -144,7 +144,7 @@ export interface ProviderContext {
   signal: AbortSignal;
   /** Milliseconds left before the call's deadline. */
   remainingMs(): number;
-  /** The provider's HTTP client (a thin fetch client): base URL, headers, error mapping and this call's signal already applied. */
+  /** The provider's HTTP client (node:http on Node for plain requests, fetch otherwise): base URL, headers, error mapping and this call's signal already applied. */
   http: HttpClient;
   /**
    * The same HTTP client without the call's signal, for cleanup once the call has aborted (cancelling a vendor's
@@ -243,6 +243,7 @@ export interface ProviderDefinition {
 export interface ProviderHttpOptions {
   baseURL?: string;
   headers?: Record<string, string>;
+  /** The provider's own fetch: every request of this provider goes through it (never the Node transport). */
   fetch?: typeof fetch;
   /** Refines the status → code mapping with the vendor's own signals. */
   mapError?: VendorErrorMapper;

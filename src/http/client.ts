@@ -2,6 +2,7 @@ import { describeErrorBody, errorFromHttp, pixmuxError, type VendorErrorMapper }
 import type { PixmuxError } from '../errors/pixmux-error.js';
 import { DEFAULT_IMAGE_LIMITS, MAX_ERROR_BODY_BYTES } from '../image/limits.js';
 import { capResponse, readTextCapped } from './body-cap.js';
+import { nodeTransportAvailable, sendWithNode } from './node-transport.js';
 import { retryAfterFromHeaders } from './retry-after.js';
 import type { HttpClient, HttpRequestOptions } from './types.js';
 
@@ -18,7 +19,16 @@ export interface HttpClientOptions {
   requestTimeoutMs?: number | undefined;
   /** Largest successful body read (JSON or image); more is a `bad_response` and the connection is closed. @default 64 MB */
   maxResponseBytes?: number | undefined;
+  /** How requests are sent: see `HttpTransport`. @default 'auto' */
+  transport?: HttpTransport | undefined;
 }
+
+/**
+ * `'auto'`: on Node, through `node:http`/`node:https` (keep-alive, Node's global agents) whenever the request is a
+ * plain one — no `fetch` of the provider's own, a JSON, text or bytes body, no fetch-only options, and no proxy or
+ * mock dispatcher installed for fetch — and through `fetch` otherwise. `'fetch'`: always through `fetch`.
+ */
+export type HttpTransport = 'auto' | 'fetch';
 
 /** The client the core keeps per provider; `withSignal` makes the per-try view handed to the provider. */
 export interface ProviderHttpClient extends HttpClient {
@@ -32,6 +42,8 @@ export interface ProviderHttpClient extends HttpClient {
 /** Something that hands out an `AbortSignal` when asked (the core's call scope makes its signal on first use). */
 export interface SignalSource {
   readonly signal: AbortSignal;
+  /** Runs `listener` once on abort (at once if aborted) and returns the function that stops listening: no signal is made. */
+  onAbort?(listener: (reason: unknown) => void): () => void;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
@@ -50,13 +62,16 @@ interface ClientConfig {
   mapError: VendorErrorMapper | undefined;
   timeoutMs: number;
   maxResponseBytes: number;
+  /** Whether plain requests may go through Node's clients (`transport: 'auto'` and no fetch of the provider's own). */
+  nodeTransport: boolean;
 }
 
 /**
- * A thin fetch-based client for one provider. No retries of its own (pixmux retries across the whole call), no
- * response clones, no per-try instance: a request is one `fetch` with the merged headers and, only when the request
- * timeout would end before the call's deadline, one timer. A non-2xx response throws a `PixmuxError` built by the one
- * error factory.
+ * A thin client for one provider. No retries of its own (pixmux retries across the whole call), no response clones,
+ * no per-try instance: a request is one send with the merged headers and, only when the request timeout would end
+ * before the call's deadline, one timer. On Node a plain request goes through `node:http`/`node:https`
+ * (`node-transport.ts`) and its answer comes back buffered; anything else, or `transport: 'fetch'`, or a `fetch` of
+ * the provider's own, goes through fetch. A non-2xx response throws a `PixmuxError` built by the one error factory.
  */
 export function createHttpClient(options: HttpClientOptions): ProviderHttpClient {
   const headers = lowerCaseKeys(options.headers);
@@ -69,6 +84,7 @@ export function createHttpClient(options: HttpClientOptions): ProviderHttpClient
     mapError: options.mapError,
     timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_IMAGE_LIMITS.maxResponseBytes,
+    nodeTransport: options.fetch === undefined && options.transport !== 'fetch',
   };
   const client = new HttpView(config, undefined, undefined) as HttpView & ProviderHttpClient;
   client.withSignal = (signal, remainingMs) => new HttpView(config, signal, remainingMs);
@@ -116,15 +132,39 @@ class HttpView implements HttpClient {
       method,
       headers: options.headers === undefined ? (json ? config.jsonHeaders : config.headers) : mergeHeaders(config.headers, options.headers, json),
     };
-    for (const key in options) if (!OWN_OPTIONS.has(key)) init[key] = options[key];
+    let plain = config.nodeTransport && (url.startsWith('https://') || url.startsWith('http://'));
+    for (const key in options) {
+      if (OWN_OPTIONS.has(key)) continue;
+      init[key] = options[key];
+      plain = false;
+    }
     if (json) init.body = JSON.stringify(options.json);
-    else if (options.body !== undefined) init.body = options.body;
+    else if (options.body !== undefined && options.body !== null) init.body = options.body;
 
-    const outer = options.signal ?? this.signal;
     const timeoutMs = options.timeout === undefined ? config.timeoutMs : options.timeout;
     // The timer only matters when it would fire before the call's own deadline; usually it would not, so no
     // controller, timer or linked signal is made and fetch gets the call's signal as it is.
     const needsTimer = timeoutMs !== false && !(options.signal === undefined && this.remainingMs !== undefined && timeoutMs >= this.remainingMs());
+
+    const body = init.body;
+    if (plain && (body === undefined || typeof body === 'string' || body instanceof Uint8Array) && nodeTransportAvailable()) {
+      const response = await sendWithNode({
+        method,
+        url,
+        headers: init.headers as Record<string, string>,
+        body,
+        maxBytes: config.maxResponseBytes,
+        onTooLarge: () => tooLarge(config),
+        maxErrorBytes: MAX_ERROR_BODY_BYTES,
+        onAbort: abortHook(options.signal, this.source),
+        timeoutMs: needsTimer ? timeoutMs : undefined,
+        onTimeout: () => timeoutError(config.provider, method, url, timeoutMs as number),
+      });
+      if (!response.ok) throw await errorFromResponse(response, config.provider, config.mapError);
+      return response;
+    }
+
+    const outer = options.signal ?? this.signal;
     if (!needsTimer) {
       if (outer) init.signal = outer;
       return this.check(await fetchWith(config, url, init));
@@ -148,11 +188,39 @@ class HttpView implements HttpClient {
     // read through the counting stream, which fails and closes the connection once past the cap.
     const declared = Number(response.headers.get('content-length') ?? Number.NaN);
     if (declared <= maxResponseBytes || response.body === null) return response;
-    return capResponse(response, maxResponseBytes, () =>
-      pixmuxError('bad_response', `${provider} returned a body over the ${maxResponseBytes}-byte limit (limits.maxResponseBytes)`, { provider, status: response.status }),
-    );
+    return capResponse(response, maxResponseBytes, () => tooLarge(this.config, response.status));
   }
 }
+
+function tooLarge(config: ClientConfig, status = 200): PixmuxError {
+  const { provider, maxResponseBytes } = config;
+  return pixmuxError('bad_response', `${provider} returned a body over the ${maxResponseBytes}-byte limit (limits.maxResponseBytes)`, { provider, status });
+}
+
+/** The request's abort as a listener registration: the request's own signal, else the call's scope (no signal made). */
+function abortHook(signal: AbortSignal | undefined, source: AbortSignal | SignalSource | undefined): ((listener: (reason: unknown) => void) => () => void) | undefined {
+  const target = signal ?? source;
+  if (target === undefined) return undefined;
+  if (!isAbortSignal(target)) {
+    if (target.onAbort) return (listener) => target.onAbort!(listener);
+    return signalHook(target.signal);
+  }
+  return signalHook(target);
+}
+
+function signalHook(signal: AbortSignal): (listener: (reason: unknown) => void) => () => void {
+  return (listener) => {
+    if (signal.aborted) {
+      listener(signal.reason);
+      return noop;
+    }
+    const onAbort = () => listener(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
+  };
+}
+
+function noop() {}
 
 function isAbortSignal(value: AbortSignal | SignalSource): value is AbortSignal {
   return typeof AbortSignal !== 'undefined' && value instanceof AbortSignal;

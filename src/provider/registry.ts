@@ -1,6 +1,6 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { pixmuxError } from '../errors/create-error.js';
-import { createHttpClient, type ProviderHttpClient } from '../http/client.js';
+import { createHttpClient, type HttpTransport, type ProviderHttpClient } from '../http/client.js';
 import type { Capacity } from '../types.js';
 import { isProvider, type Provider } from './define-provider.js';
 
@@ -15,7 +15,7 @@ export interface ProviderEntry {
 }
 
 /** Builds the client's providers; a duplicate id or something that is not a provider is a configuration error. */
-export function createRegistry(providers: readonly Provider[], options: { maxResponseBytes?: number } = {}): Map<string, ProviderEntry> {
+export function createRegistry(providers: readonly Provider[], options: { maxResponseBytes?: number; transport?: HttpTransport | undefined } = {}): Map<string, ProviderEntry> {
   if (!Array.isArray(providers) || providers.length === 0) {
     throw pixmuxError('invalid_request', 'createPixmux: providers must be a non-empty array (for example [openaiCompatible({ baseURL })])');
   }
@@ -26,7 +26,7 @@ export function createRegistry(providers: readonly Provider[], options: { maxRes
       throw pixmuxError('invalid_request', `createPixmux: two providers share the id "${provider.id}"; pass a distinct \`id\` to one of them`);
     }
     const limit = pLimit(provider.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
-    const http = createHttpClient({ provider: provider.id, maxResponseBytes: options.maxResponseBytes, ...provider.http });
+    const http = createHttpClient({ provider: provider.id, maxResponseBytes: options.maxResponseBytes, transport: options.transport, ...provider.http });
     entries.set(provider.id, {
       provider,
       limit,

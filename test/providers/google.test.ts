@@ -232,7 +232,8 @@ describe('google: timeouts and aborts', () => {
     const controller = new AbortController();
     const hang = hangUntilAborted(() => controller.abort());
     server.use(http.post(FLASH, hang.resolver));
-    const error = (await client().generate({ prompt: 'x', signal: controller.signal }).catch((e: unknown) => e)) as PixmuxError;
+    // Through fetch, where msw sees the request's abort (test/core/node-transport.test.ts covers node:http's).
+    const error = (await client({ fetch: (input, init) => fetch(input, init) }).generate({ prompt: 'x', signal: controller.signal }).catch((e: unknown) => e)) as PixmuxError;
     expect(error.code).toBe('aborted');
     expect(hang.stats).toEqual({ calls: 1, aborted: 1 });
   });

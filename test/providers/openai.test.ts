@@ -311,7 +311,9 @@ describe('openai: errors', () => {
     // The server never answers: only the request timeout can end each try.
     const hang = hangUntilAborted();
     server.use(http.post(URL_GENERATIONS, hang.resolver));
-    const error = await client({ requestTimeoutMs: 40 }).generate({ prompt: 'x' }).catch((e: unknown) => e);
+    // Through fetch, where msw sees each request's abort (a request sent with node:http is closed by destroying its
+    // socket, which msw cannot observe: test/core/node-transport.test.ts checks that against a real server).
+    const error = await client({ requestTimeoutMs: 40, fetch: (input, init) => fetch(input, init) }).generate({ prompt: 'x' }).catch((e: unknown) => e);
     expect(failureCode(error)).toBe('timeout');
     expect(hang.stats).toEqual({ calls: 3, aborted: 3 });
   });
