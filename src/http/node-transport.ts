@@ -93,6 +93,8 @@ function send(
     let answered = false;
     const onResponse = (incoming: IncomingMessage) => {
       answered = true;
+      // A connection dropped mid-body is an 'error' on the response too: always heard, whatever is read next.
+      incoming.on('error', (error) => fail(networkError(error)));
       if (timer !== undefined) {
         clearTimeout(timer);
         timer = undefined;
@@ -150,7 +152,6 @@ function readBody(incoming: IncomingMessage, status: number, method: string, req
   if (method === 'HEAD' || NULL_BODY_STATUSES.has(status)) {
     incoming.resume();
     incoming.on('end', () => done(null));
-    incoming.on('error', (error) => fail(networkError(error)));
     return;
   }
   const ok = status >= 200 && status <= 299;

@@ -214,6 +214,19 @@ describe('node transport: ends of a request', () => {
     expect(seen[1]!.headers).toMatchObject({ accept: 'application/json', 'user-agent': 'mine/1' });
   });
 
+  it('reports a connection dropped mid-body as a retryable network error, never a crash', async () => {
+    const { origin, seen } = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 1000 });
+      res.write('{"data":[{"b64_json":"');
+      setImmediate(() => req.socket.destroy());
+    });
+    const px = createPixmux({ retry: { retries: 1, minDelayMs: 1, maxDelayMs: 1 }, providers: [openaiCompatible({ baseURL: `${origin}/v1`, model: 'm', apiKey: KEY })] });
+    const error = (await px.generate({ prompt: 'x' }).catch((e: unknown) => e)) as PixmuxError;
+    expect(error.code).toBe('provider_error');
+    expect(error.retryable).toBe(true);
+    expect(seen).toHaveLength(2);
+  });
+
   it('decodes a compressed body', async () => {
     const { origin } = await serve((_req, res) => {
       const body = gzipSync(JSON.stringify({ data: [{ b64_json: PNG_B64 }] }));
