@@ -1,3 +1,5 @@
+import { concatBytes } from '../util/concat-bytes.js';
+
 /**
  * Caps on what is read from a vendor. A body is a stream; these read it in chunks, stop at the cap and cancel the
  * stream (which closes the connection), so a 400 MB body never becomes 400 MB of memory.
@@ -55,14 +57,7 @@ export async function readAllCapped(source: ReadableStream<Uint8Array>, maxBytes
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }
 
 /** A stream over `source` that errors with `onTooLarge()` past `maxBytes`. */

@@ -4,6 +4,7 @@
 // hands back a `BufferedResponse`; anything unusual (a provider's own fetch, a streamed or form body, fetch-only
 // options, a proxy or mock dispatcher installed for fetch) still goes through fetch. Loaded through
 // `process.getBuiltinModule`, so the core imports nothing from Node and stays edge-safe.
+import { concatBytes } from '../util/concat-bytes.js';
 import { BufferedResponse } from './buffered-response.js';
 
 type NodeHttp = typeof import('node:http');
@@ -168,7 +169,7 @@ function readBody(incoming: IncomingMessage, status: number, method: string, req
   const finish = () => {
     if (ended) return;
     ended = true;
-    done(chunks.length === 1 ? chunks[0]! : concat(chunks, total));
+    done(concatBytes(chunks, total));
   };
   source.on('data', (chunk: Uint8Array) => {
     if (ended) return;
@@ -252,16 +253,6 @@ function networkError(error: unknown): TypeError {
 /** Node's own count of the bytes `end()` will write (UTF-8 for a string). */
 function byteLength(body: string | Uint8Array): number {
   return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
 
 function withoutQuery(url: string): string {
