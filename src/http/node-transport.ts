@@ -42,6 +42,7 @@ const FETCH_DEFAULT_HEADERS: Record<string, string> = { accept: '*/*', 'accept-e
 /** Headers that never follow a redirect to another origin (fetch's rule). */
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie'];
 
+let envProxy: boolean | undefined;
 let http: NodeHttp | undefined;
 let https: NodeHttp | undefined;
 let zlib: NodeZlib | undefined;
@@ -53,9 +54,20 @@ let zlib: NodeZlib | undefined;
  * too. Asked per request: a dispatcher can be installed at any time.
  */
 export function nodeTransportAvailable(): boolean {
-  if (getBuiltin === undefined) return false;
+  if (getBuiltin === undefined || (envProxy ??= proxiedByEnvironment())) return false;
   const dispatcher = (globalThis as Record<symbol, unknown>)[DISPATCHER];
   return dispatcher === undefined || (dispatcher as { constructor?: { name?: string } }).constructor?.name === 'Agent';
+}
+
+/**
+ * Whether Node was asked to route fetch through the proxy in `HTTP_PROXY`/`HTTPS_PROXY` (`NODE_USE_ENV_PROXY=1` or
+ * `--use-env-proxy`, Node 22.21+ and 24): then pixmux leaves every request to fetch, as the application expects.
+ */
+function proxiedByEnvironment(): boolean {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; execArgv?: string[] } }).process;
+  const env = proc?.env ?? {};
+  const asked = env.NODE_USE_ENV_PROXY === '1' || env.NODE_USE_ENV_PROXY === 'true' || (proc?.execArgv ?? []).includes('--use-env-proxy');
+  return asked && Boolean(env.HTTP_PROXY || env.HTTPS_PROXY || env.http_proxy || env.https_proxy);
 }
 
 /** Sends one request (following redirects as fetch would) and resolves with its buffered response. */

@@ -116,6 +116,22 @@ describe('node transport: what reaches the server', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it("leaves requests to fetch when Node routes fetch through the environment's proxy", async () => {
+    const load = async (env: Record<string, string | undefined>) => {
+      vi.resetModules();
+      for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value as string);
+      try {
+        const { nodeTransportAvailable } = await import('../../src/http/node-transport.js');
+        return nodeTransportAvailable();
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    };
+    expect(await load({ NODE_USE_ENV_PROXY: '1', HTTPS_PROXY: 'http://proxy.internal:3128' })).toBe(false);
+    expect(await load({ NODE_USE_ENV_PROXY: undefined, HTTPS_PROXY: 'http://proxy.internal:3128' })).toBe(true);
+    expect(await load({ NODE_USE_ENV_PROXY: '1', HTTPS_PROXY: undefined, HTTP_PROXY: undefined, https_proxy: undefined, http_proxy: undefined })).toBe(true);
+  });
+
   it('refuses an httpTransport it does not know', () => {
     expect(() => createPixmux({ httpTransport: 'curl' as never, providers: [openaiCompatible({ baseURL: 'http://x.test/v1', model: 'm' })] })).toThrow(
       expect.objectContaining({ code: 'invalid_request', message: expect.stringContaining('httpTransport') }),
