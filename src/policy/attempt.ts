@@ -35,7 +35,9 @@ export function startAttempt(entry: ProviderEntry, request: NormalizedRequest, c
     } catch (thrown) {
       const error = toPixmuxError(thrown, id);
       const { costUsd, tries } = failureOf(error);
-      const cancelled = own?.aborted === true || (call.deadline.aborted && error.code === 'aborted');
+      // Cancelled: the caller aborted the call, or (the call going on) this hedged attempt lost to another. A call's
+      // timeout is no cancel: it counts against the provider whether the call hedges or not.
+      const cancelled = call.deadline.aborted ? error.code === 'aborted' : own?.aborted === true;
       result = { ok: false, error, cancelled, attempt: { provider: id, ok: false, error: summarize(error), tries, durationMs: Date.now() - startedAt, ...(costUsd > 0 ? { costUsd } : {}) } };
     }
     own?.dispose();
