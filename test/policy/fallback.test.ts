@@ -109,6 +109,8 @@ describe('spill', () => {
   it("estimates the wait from the core's measured service time when the provider reports none", async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     try {
+      // A process that has been up a while: the service time must count from the slot, not from the clock's start.
+      await vi.advanceTimersByTimeAsync(10_000);
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
       const slow = stub('slow', { tier: 'local', priceUsd: 0, maxConcurrency: 1, answer: async (call, ctx) => {
