@@ -180,6 +180,18 @@ describe('cost limits at admission', () => {
     expect(flat.state.calls).toBe(0);
   });
 
+  it.each([
+    ['NaN', Number.NaN],
+    ['negative', -0.01],
+    ['infinite', Number.POSITIVE_INFINITY],
+  ])('a price that is %s is no price: under a cap the provider is passed over as unpriced', async (_what, usd) => {
+    const odd = stub('odd', { price: () => usd });
+    const { px } = clientWith([odd.provider], { budget: { maxCostPerCallUsd: 1 } });
+    const error = await rejectionOf(px.generate({ prompt: 'x' }));
+    expect(error.attempts).toEqual([expect.objectContaining({ provider: 'odd', skipped: 'over_budget', detail: expect.stringMatching(/^unpriced: odd gives no price/) })]);
+    expect(odd.state.calls).toBe(0);
+  });
+
   it('allowUnpriced: once spend reaches a limit, an unpriced call is no longer admitted', async () => {
     const unpriced = stub('unpriced', { price: () => undefined, answer: () => ({ images: [{ bytes: PNG }], costUsd: 1 }) });
     const { px } = clientWith([unpriced.provider], { budget: { limits: [{ usd: 1, per: 'day' }], allowUnpriced: true, store: memoryBudgetStore() } });

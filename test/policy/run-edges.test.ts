@@ -81,6 +81,13 @@ describe('the final error when nothing succeeded', () => {
     expect(error.cause).toMatchObject({ code: 'provider_unavailable', message: 'stub failure: provider_unavailable' });
   });
 
+  it('all_failed without any provider passed over names only the failures', async () => {
+    const a = stub('a', { answer: fail('provider_error', 500) });
+    const b = stub('b', { answer: fail('auth', 401) });
+    const error = await rejectionOf(clientWith([a.provider, b.provider], { policy: listed, retry: { retries: 0 } }).px.generate({ prompt: 'x' }));
+    expect(error.message).toBe('All 2 providers failed for generate: a: provider_error (500); b: auth (401)');
+  });
+
   it('all_failed is retryable with the soonest retryAfterMs only when every failure was retryable and gave one', async () => {
     const limited = (id: string, retryAfterMs?: number, retryable = true) =>
       stub(id, { answer: () => Promise.reject(pixmuxError('rate_limited', `${id} is busy`, { retryable, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) })) }).provider;
