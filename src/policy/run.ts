@@ -158,11 +158,16 @@ async function nextEvent(running: Set<RunningAttempt>, hedgeAfterMs: number | un
  * `all_failed`, retryable when every failure was. None was called: the reason everyone was passed over.
  */
 function finalError(call: CallState, attempts: Attempt[], failures: PixmuxError[], circuitRetryAfterMs: number | undefined): PixmuxError {
-  if (call.deadline.aborted && failures.length === 0) {
+  if (call.deadline.aborted) {
+    // The caller's abort is what ended the call, whatever failed before it: `aborted` (with the failures in
+    // `attempts`), so code that ignores its own cancellations can. A deadline that passed after failures reports
+    // those failures, which say more than `timeout` would.
     const reason = call.deadline.reason;
     const error = PixmuxError.isInstance(reason) ? reason : pixmuxError('aborted', 'The call was aborted');
-    error.attempts = attempts;
-    return error;
+    if (failures.length === 0 || error.code === 'aborted') {
+      error.attempts = attempts;
+      return error;
+    }
   }
   const reasons = attempts.filter((attempt) => attempt.skipped).map((skip) => `${skip.provider}: ${skip.detail ?? skip.skipped}`).join('; ');
   if (failures.length === 1) {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { memoryBudgetStore, type BudgetStore } from 'pixmux';
+import { memoryBudgetStore } from 'pixmux';
 import { rejectionOf } from '../helpers/errors.js';
-import { clientWith, fail, PNG, stub, wait } from './stub.js';
+import { clientWith, fail, PNG, storeAnswering, stub, wait } from './stub.js';
 
 // Only Date is faked: circuits, deadlines and estimates read it; the calls themselves run on real (instant) promises.
 beforeEach(() => {
@@ -25,16 +25,6 @@ function halfOpen(options: Parameters<typeof stub>[1] = {}) {
   };
 }
 const circuit = { failureThreshold: 1, cooldownMs: 1_000 };
-
-/** A memory store whose reservations `answer` may take over (undefined: the memory store answers). */
-function storeAnswering(answer: (...args: Parameters<BudgetStore['reserve']>) => ReturnType<BudgetStore['reserve']> | undefined): BudgetStore {
-  const inner = memoryBudgetStore();
-  return {
-    reserve: (windows, micros) => answer(windows, micros) ?? inner.reserve(windows, micros),
-    adjust: (windows, delta) => inner.adjust(windows, delta),
-    spent: (window) => inner.spent(window),
-  };
-}
 
 describe('a half-open circuit whose probe is passed over for another reason gives the probe back', () => {
   it('over the call’s own cap: the next call probes and closes the circuit', async () => {

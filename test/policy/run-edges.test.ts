@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineProvider, pixmuxError, type NormalizedRequest } from 'pixmux';
 import { rejectionOf } from '../helpers/errors.js';
-import { clientWith, fail, PNG, stub, wait } from './stub.js';
+import { clientWith, fail, PNG, storeAnswering, stub, wait } from './stub.js';
 
 afterEach(() => vi.useRealTimers());
 
@@ -257,5 +257,64 @@ describe('candidate order', () => {
     expect(seen.length).toBeGreaterThanOrEqual(3);
     for (const request of seen) expect(request).toBe(seen[0]);
     expect(seen[0]!.providerOptions).toEqual({ style: 'ink' });
+  });
+});
+
+describe("the caller's abort after a failure", () => {
+  it('ends the call aborted, with the earlier failure kept in attempts', async () => {
+    const broken = stub('broken', { answer: fail('provider_error', 500) });
+    const controller = new AbortController();
+    const entered = gate();
+    const slow = stub('slow', {
+      answer: async (_calls, ctx) => {
+        entered.release();
+        await wait(60_000, ctx.signal);
+        return { images: [{ bytes: PNG }] };
+      },
+    });
+    const { px } = clientWith([broken.provider, slow.provider], { policy: listed, retry: { retries: 0 } });
+    const call = rejectionOf(px.generate({ prompt: 'x', signal: controller.signal }));
+    await entered.opened;
+    controller.abort();
+    const error = await call;
+    expect(error.code).toBe('aborted');
+    expect(error.attempts?.map((attempt) => [attempt.provider, attempt.ok, attempt.error?.code])).toEqual([
+      ['broken', false, 'provider_error'],
+      ['slow', false, 'aborted'],
+    ]);
+  });
+
+  it('ends the call aborted when the abort comes while the next provider waits for the budget store', async () => {
+    const broken = stub('broken', { answer: fail('provider_error', 500) });
+    const backup = stub('backup');
+    const controller = new AbortController();
+    const waiting = gate();
+    let reservations = 0;
+    const store = storeAnswering(() => {
+      reservations += 1;
+      if (reservations < 2) return undefined;
+      waiting.release();
+      return new Promise(() => {});
+    });
+    const { px } = clientWith([broken.provider, backup.provider], { policy: listed, retry: { retries: 0 }, budget: { limits: [{ usd: 10, per: 'day' }], store } });
+    const call = rejectionOf(px.generate({ prompt: 'x', signal: controller.signal }));
+    await waiting.opened;
+    controller.abort();
+    const error = await call;
+    expect(error.code).toBe('aborted');
+    expect(backup.state.calls).toBe(0);
+    expect(error.attempts?.map((attempt) => [attempt.provider, attempt.error?.code ?? attempt.skipped])).toEqual([
+      ['broken', 'provider_error'],
+      ['backup', 'over_budget'],
+    ]);
+  });
+
+  it('a deadline that passes after a failure still reports the failure, which says more', async () => {
+    const broken = stub('broken', { answer: fail('provider_error', 500) });
+    const slow = stub('slow', { answer: async (_calls, ctx) => (await wait(60_000, ctx.signal), { images: [{ bytes: PNG }] }) });
+    const { px } = clientWith([broken.provider, slow.provider], { policy: listed, retry: { retries: 0 }, timeoutMs: 50 });
+    const error = await rejectionOf(px.generate({ prompt: 'x' }));
+    expect(error.code).not.toBe('aborted');
+    expect(error.attempts?.[0]).toMatchObject({ provider: 'broken', ok: false });
   });
 });

@@ -1,4 +1,4 @@
-import { createPixmux, defineProvider, pixmuxError, type PixmuxEvent, type PixmuxOptions, type ProviderContext, type ProviderDefinition, type ProviderResult, type Tier } from 'pixmux';
+import { createPixmux, defineProvider, memoryBudgetStore, pixmuxError, type BudgetStore, type PixmuxEvent, type PixmuxOptions, type ProviderContext, type ProviderDefinition, type ProviderResult, type Tier } from 'pixmux';
 import { makePng } from '../helpers/images.js';
 
 export const PNG = makePng(8, 8);
@@ -45,4 +45,14 @@ export function wait(ms: number, signal: AbortSignal): Promise<void> {
       reject(signal.reason);
     }, { once: true });
   });
+}
+
+/** A memory store whose reservations `answer` may take over (undefined: the memory store answers). */
+export function storeAnswering(answer: (...args: Parameters<BudgetStore['reserve']>) => ReturnType<BudgetStore['reserve']> | undefined): BudgetStore {
+  const inner = memoryBudgetStore();
+  return {
+    reserve: (windows, micros) => answer(windows, micros) ?? inner.reserve(windows, micros),
+    adjust: (windows, delta) => inner.adjust(windows, delta),
+    spent: (window) => inner.spent(window),
+  };
 }
