@@ -4,6 +4,7 @@ import { DEFAULT_IMAGE_LIMITS, MAX_ERROR_BODY_BYTES } from '../image/limits.js';
 import { capResponse, readTextCapped } from './body-cap.js';
 import { nodeTransportAvailable, sendWithNode } from './node-transport.js';
 import { retryAfterFromHeaders } from './retry-after.js';
+import { describeUrl } from './urls.js';
 import type { HttpClient, HttpRequestOptions } from './types.js';
 
 export type { HttpClient, HttpRequestOptions } from './types.js';
@@ -232,7 +233,7 @@ function fetchWith(config: ClientConfig, url: string, init: RequestInit): Promis
 }
 
 function timeoutError(provider: string, method: string, url: string, timeoutMs: number): PixmuxError {
-  return pixmuxError('timeout', `${provider} timed out: ${method} ${withoutQuery(url)} got no response within ${timeoutMs} ms`, { provider, retryable: true });
+  return pixmuxError('timeout', `${provider} timed out: ${method} ${describeUrl(url)} got no response within ${timeoutMs} ms`, { provider, retryable: true });
 }
 
 /** One signal for two: `AbortSignal.any` where the runtime has it, a listener pair otherwise. */
@@ -274,11 +275,6 @@ function requestUrl(input: string | URL, prefix: string, searchParams: HttpReque
 
 function withTrailingSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
-}
-
-function withoutQuery(url: string): string {
-  const question = url.indexOf('?');
-  return question === -1 ? url : url.slice(0, question);
 }
 
 function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {

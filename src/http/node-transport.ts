@@ -6,6 +6,7 @@
 // `process.getBuiltinModule`, so the core imports nothing from Node and stays edge-safe.
 import { concatBytes } from '../util/concat-bytes.js';
 import { BufferedResponse } from './buffered-response.js';
+import { describeUrl } from './urls.js';
 
 type NodeHttp = typeof import('node:http');
 type NodeZlib = typeof import('node:zlib');
@@ -226,14 +227,14 @@ function decoded(incoming: IncomingMessage): NodeJS.ReadableStream {
 }
 
 function redirectTarget(from: string, location: string, redirects: number): string | Error {
-  if (redirects >= MAX_REDIRECTS) return new TypeError(`redirect count exceeded (${MAX_REDIRECTS}) at ${withoutQuery(from)}`);
+  if (redirects >= MAX_REDIRECTS) return new TypeError(`redirect count exceeded (${MAX_REDIRECTS}) at ${describeUrl(from)}`);
   let next: URL;
   try {
     next = new URL(location, from);
   } catch {
-    return new TypeError(`a redirect to an invalid URL from ${withoutQuery(from)}`);
+    return new TypeError(`a redirect to an invalid URL from ${describeUrl(from)}`);
   }
-  if (next.protocol !== 'http:' && next.protocol !== 'https:') return new TypeError(`a redirect to a ${next.protocol} URL from ${withoutQuery(from)}`);
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') return new TypeError(`a redirect to a ${next.protocol} URL from ${describeUrl(from)}`);
   return next.href;
 }
 
@@ -265,9 +266,4 @@ function networkError(error: unknown): TypeError {
 /** Node's own count of the bytes `end()` will write (UTF-8 for a string). */
 function byteLength(body: string | Uint8Array): number {
   return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-}
-
-function withoutQuery(url: string): string {
-  const question = url.indexOf('?');
-  return question === -1 ? url : url.slice(0, question);
 }
